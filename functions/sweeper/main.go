@@ -1,0 +1,34 @@
+// Command sweeper is the scheduled Lambda function that retries due mail
+// with backoff and parks what keeps failing.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/notify"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		slog.Error("start", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	env, err := lambdaenv.Load(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := env.Deliverer()
+	if err != nil {
+		return err
+	}
+	lambda.Start(notify.Sweeper(d, env.Log))
+	return nil
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	miniserver "github.com/truora/minidyn/server"
+
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/mail"
+	"github.com/wartburgkreis/netzwerk/shared/mail/maildir"
+	"github.com/wartburgkreis/netzwerk/shared/mail/sesmail"
+	"github.com/wartburgkreis/netzwerk/shared/mailtext"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+)
+
+// devKey keys hashes and tokens when HASH_KEY is unset: fine for a laptop,
+// never for a deployment (template.yaml generates a secret there).
+const devKey = "local-development-key-not-a-secret-0123456789"
+
+// server is everything behind the local HTTP listener.
+type server struct {
+	Handler      http.Handler
+	Deliverer    *outbox.Deliverer
+	Store        *dynamo.Store
+	Config       *network.Config
+	MailTarget   string
+	DynamoTarget string
+
+	deliveries sync.WaitGroup
+	loops      sync.WaitGroup
+	stop       context.CancelFunc
+	closers  []func()
+}
+
+func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error) {
+	cfg, err := network.Load(o.configPath)
+	if err != nil {
+		return nil, err
+	}
+	if o.addr != "" {
+		// Links in mails must lead back to this server.
+		cfg.PublicBaseURL = "http://" + o.addr
+	}
+	key := os.Getenv("HASH_KEY")
+	if key == "" {
+		key = devKey
+	}
+	keys, err := secret.New([]byte(key))
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Config: cfg}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+
+	db, err := s.dynamoClient(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := dynamo.CreateTable(ctx, db, o.table); err != nil {
+		return nil, err
+	}
+	store := lambdaenv.NewStore(db, o.table, cfg, keys)
+	s.Store = store
+
+	sender, err := s.mailSender(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := mailtext.New(cfg, keys)
+	if err != nil {
+		return nil, err
+	}
+	s.Deliverer = lambdaenv.NewDeliverer(store, renderer, sender, cfg, log)
+
+	// In place of the stream: every committed mail is tried at once, in the
+	// background, as the notifier would.
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = cancel
+	store.OnMail = func(ids []string) {
+		for _, id := range ids {
+			s.deliveries.Go(func() {
+				if _, err := s.Deliverer.Deliver(bg, id); err != nil {
+					log.Error("delivery failed", "mail", id, "err", err)
+				}
+			})
+		}
+	}
+	if o.sweepEvery > 0 {
+		s.loops.Go(func() { s.sweepLoop(bg, o.sweepEvery, log) })
+	}
+
+	if o.demo {
+		if err := seedDemo(ctx, store, keys, cfg); err != nil {
+			return nil, fmt.Errorf("demo data: %w", err)
+		}
+	}
+
+	api := &httpapi.API{
+		Config: cfg,
+		Partners: &partner.Service{
+			Store: store, Config: cfg, Keys: keys, Now: time.Now,
+		},
+		Log: log,
+		Now: time.Now,
+	}
+	s.Handler = api.Handler()
+	ok = true
+	return s, nil
+}
+
+func (s *server) dynamoClient(ctx context.Context, o options) (*dynamodb.Client, error) {
+	if o.dynamoEndpoint != "" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.DynamoTarget = o.dynamoEndpoint
+		return dynamodb.NewFromConfig(awsCfg, func(opt *dynamodb.Options) {
+			opt.BaseEndpoint = aws.String(o.dynamoEndpoint)
+		}), nil
+	}
+	// The embedded emulator listens on loopback and is reached over HTTP
+	// through the real SDK, exactly as DynamoDB would be.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	emu := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = emu.Serve(ln) }()
+	s.closers = append(s.closers, func() { _ = emu.Close() })
+	s.DynamoTarget = "embedded emulator at http://" + ln.Addr().String()
+	return dynamo.NewEmulatorClient("http://"+ln.Addr().String(), 3), nil
+}
+
+func (s *server) mailSender(ctx context.Context, o options) (mail.Sender, error) {
+	if o.sesEndpoint == "" {
+		if err := os.MkdirAll(o.mailDir, 0o755); err != nil {
+			return nil, err
+		}
+		s.MailTarget = o.mailDir
+		return maildir.New(o.mailDir), nil
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "eu-central-1"
+	}
+	if awsCfg.Credentials == nil {
+		return nil, errors.New("no AWS credentials for the SES endpoint")
+	}
+	s.MailTarget = "SES at " + o.sesEndpoint
+	client := sesv2.NewFromConfig(awsCfg, func(opt *sesv2.Options) {
+		opt.BaseEndpoint = aws.String(o.sesEndpoint)
+	})
+	return sesmail.New(client, o.sesConfiguration), nil
+}
+
+func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			counts, err := s.Deliverer.Sweep(ctx, 25)
+			if err != nil && ctx.Err() == nil {
+				log.Error("sweep failed", "err", err)
+			}
+			if n := counts[outbox.Delivered] + counts[outbox.Rescheduled] + counts[outbox.Parked]; n > 0 {
+				log.Info("sweep", "delivered", counts[outbox.Delivered], "rescheduled", counts[outbox.Rescheduled], "parked", counts[outbox.Parked])
+			}
+		}
+	}
+}
+
+// Wait blocks until every mail handed to the background has been tried.
+// Tests call it instead of sleeping.
+func (s *server) Wait() { s.deliveries.Wait() }
+
+// Close stops background work and the embedded emulator.
+func (s *server) Close() {
+	if s.stop != nil {
+		s.stop()
+	}
+	s.loops.Wait()
+	s.deliveries.Wait()
+	for _, c := range s.closers {
+		c()
+	}
+}

@@ -1,0 +1,89 @@
+// Package apigw runs an http.Handler behind API Gateway's HTTP API (payload
+// format 2.0), so Lambda and the local server share one HTTP layer.
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// RequestIDHeader receives API Gateway's request id, so log lines and the
+// answer name the same request.
+const RequestIDHeader = "X-Request-Id"
+
+// Handler adapts h to the Lambda handler signature.
+func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return func(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		r, err := Request(ctx, e)
+		if err != nil {
+			return events.APIGatewayV2HTTPResponse{
+				StatusCode: http.StatusBadRequest,
+				Headers:    map[string]string{"Content-Type": "application/problem+json"},
+				Body:       `{"type":"about:blank","title":"Bad Request","status":400,"code":"malformed"}`,
+			}, nil
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return Response(rec.Result().StatusCode, rec.Header(), rec.Body.Bytes()), nil
+	}
+}
+
+// Request turns an API Gateway event into an http.Request.
+func Request(ctx context.Context, e events.APIGatewayV2HTTPRequest) (*http.Request, error) {
+	body := []byte(e.Body)
+	if e.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(e.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	u := url.URL{Path: e.RawPath, RawQuery: e.RawQueryString}
+	if u.Path == "" {
+		u.Path = e.RequestContext.HTTP.Path
+	}
+	r, err := http.NewRequestWithContext(ctx, e.RequestContext.HTTP.Method, u.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range e.Headers {
+		r.Header.Set(k, v)
+	}
+	// HTTP API joins repeated cookies into the Cookies list, not the headers.
+	if len(e.Cookies) > 0 {
+		r.Header.Set("Cookie", strings.Join(e.Cookies, "; "))
+	}
+	r.Header.Set(RequestIDHeader, e.RequestContext.RequestID)
+	r.Host = e.RequestContext.DomainName
+	r.RemoteAddr = e.RequestContext.HTTP.SourceIP
+	r.ContentLength = int64(len(body))
+	return r, nil
+}
+
+// Response builds the event API Gateway expects. Text stays text; anything
+// else is base64, as HTTP API requires for binary bodies.
+func Response(status int, h http.Header, body []byte) events.APIGatewayV2HTTPResponse {
+	out := events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{}}
+	for k, v := range h {
+		if strings.EqualFold(k, "Set-Cookie") {
+			out.Cookies = append(out.Cookies, v...)
+			continue
+		}
+		out.Headers[k] = strings.Join(v, ", ")
+	}
+	if utf8.Valid(body) {
+		out.Body = string(body)
+	} else {
+		out.Body = base64.StdEncoding.EncodeToString(body)
+		out.IsBase64Encoded = true
+	}
+	return out
+}

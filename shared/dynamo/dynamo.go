@@ -1,0 +1,192 @@
+// Package dynamo is the DynamoDB adapter: it owns the item shapes (keys,
+// index attributes, expiresAt), converts them to and from domain types and
+// keeps the rules in conditions and transactions. One table holds everything.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// API is the part of the DynamoDB client the store uses.
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Index is the generic secondary index: listings by status and due mail.
+const Index = "gsi1"
+
+// Store implements the domain stores on one table.
+type Store struct {
+	API    API
+	Table  string
+	Tenant string // the configuration's id: every key starts with it
+	Now    func() time.Time
+	// MailGrace is how long a new mail is left to the stream-driven notifier
+	// before the sweeper also looks at it.
+	MailGrace time.Duration
+	// SentMailRetention is how long a delivered or parked mail's record stays.
+	SentMailRetention time.Duration
+	// OnMail, if set, is told the ids of mails a transaction wrote. The local
+	// server uses it in place of DynamoDB Streams.
+	OnMail func(ids []string)
+	// ConflictRetries bounds the retries of transactions cancelled by a
+	// conflict with another transaction (the SDK does not retry those).
+	ConflictRetries int
+	// Backoff waits between conflict retries; tests make it instant.
+	Backoff func(ctx context.Context, attempt int) error
+	// HashEmail gives the keyed hash under which records holding an address
+	// are found for export and erasure.
+	HashEmail func(emailKey string) string
+}
+
+// timeFormat sorts as text in time order: index keys and conditions compare
+// these strings.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func ts(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(timeFormat, s)
+	return t
+}
+
+func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+func (s *Store) key(kind, id string) string { return s.Tenant + "#" + kind + "#" + id }
+
+func keyOf(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+func str(v string) types.AttributeValue  { return &types.AttributeValueMemberS{Value: v} }
+func num(v string) types.AttributeValue  { return &types.AttributeValueMemberN{Value: v} }
+func numInt(v int) types.AttributeValue  { return num(strconv.Itoa(v)) }
+func timeAV(t time.Time) types.AttributeValue { return str(ts(t)) }
+
+// ErrUnavailable wraps storage failures the caller should answer with 503.
+var ErrUnavailable = errors.New("dynamo: storage unavailable")
+
+// cancellation returns the reason codes of a cancelled transaction.
+func cancellation(err error) ([]string, bool) {
+	tce, ok := errors.AsType[*types.TransactionCanceledException](err)
+	if !ok {
+		return nil, false
+	}
+	codes := make([]string, len(tce.CancellationReasons))
+	for i, r := range tce.CancellationReasons {
+		codes[i] = aws.ToString(r.Code)
+	}
+	return codes, true
+}
+
+func hasCode(codes []string, code string) bool {
+	for _, c := range codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// transact runs one transaction, retrying it with jitter while it is
+// cancelled only because another transaction touched the same items.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
+	for attempt := 0; ; attempt++ {
+		_, err := s.API.TransactWriteItems(ctx, in)
+		if err == nil {
+			s.announce(items)
+			return nil
+		}
+		codes, ok := cancellation(err)
+		if !ok || !hasCode(codes, "TransactionConflict") || hasCode(codes, "ConditionalCheckFailed") {
+			return err
+		}
+		if attempt >= s.ConflictRetries {
+			return fmt.Errorf("%w: transaction conflict after %d attempts: %w", ErrUnavailable, attempt+1, err)
+		}
+		if err := s.backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) backoff(ctx context.Context, attempt int) error {
+	if s.Backoff != nil {
+		return s.Backoff(ctx, attempt)
+	}
+	// Full jitter over 10, 20, 40 … ms spreads contenders apart.
+	d := time.Duration(rand.Int64N(int64(10*time.Millisecond) << min(attempt, 6)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// announce tells OnMail about the mails a committed transaction wrote.
+func (s *Store) announce(items []types.TransactWriteItem) {
+	if s.OnMail == nil {
+		return
+	}
+	var ids []string
+	for _, it := range items {
+		if it.Put == nil {
+			continue
+		}
+		if sk, ok := it.Put.Item["sk"].(*types.AttributeValueMemberS); ok && sk.Value == mailSK {
+			if id, ok := it.Put.Item["id"].(*types.AttributeValueMemberS); ok {
+				ids = append(ids, id.Value)
+			}
+		}
+	}
+	if len(ids) > 0 {
+		s.OnMail(ids)
+	}
+}
+
+// expired reports whether an item's expiresAt has passed: TTL deletes late,
+// so reads must not trust that an item still present is still alive.
+func (s *Store) expired(item map[string]types.AttributeValue) bool {
+	n, ok := item["expiresAt"].(*types.AttributeValueMemberN)
+	if !ok {
+		return false
+	}
+	sec, err := strconv.ParseInt(n.Value, 10, 64)
+	return err == nil && !s.Now().Before(time.Unix(sec, 0))
+}
+
+// get reads one live item, nil if there is none.
+func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := s.API.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.Table,
+		Key:            keyOf(pk, sk),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out.Item == nil || s.expired(out.Item) {
+		return nil, nil
+	}
+	return out.Item, nil
+}

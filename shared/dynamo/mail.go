@@ -1,0 +1,229 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+)
+
+var _ outbox.Store = (*Store)(nil)
+
+// mailSK is the sort key of outbox items; the stream filter in template.yaml
+// selects on it.
+const mailSK = "outbox"
+
+type mailItem struct {
+	PK            string            `dynamodbav:"pk"`
+	SK            string            `dynamodbav:"sk"`
+	GSI1PK        string            `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK        string            `dynamodbav:"gsi1sk,omitempty"`
+	ID            string            `dynamodbav:"id"`
+	Template      string            `dynamodbav:"template"`
+	Locale        string            `dynamodbav:"locale"`
+	To            []string          `dynamodbav:"to,omitempty"`
+	Cc            []string          `dynamodbav:"cc,omitempty"`
+	ReplyTo       string            `dynamodbav:"replyTo,omitempty"`
+	ReplyToName   string            `dynamodbav:"replyToName,omitempty"`
+	Data          map[string]string `dynamodbav:"data,omitempty"`
+	TokenNonce    string            `dynamodbav:"tokenNonce,omitempty"`
+	Status        string            `dynamodbav:"status"`
+	Attempts      int               `dynamodbav:"attempts"`
+	CreatedAt     string            `dynamodbav:"createdAt"`
+	NextAttemptAt string            `dynamodbav:"nextAttemptAt,omitempty"`
+	LeaseUntil    string            `dynamodbav:"leaseUntil,omitempty"`
+	LastError     string            `dynamodbav:"lastError,omitempty"`
+	ExpiresAt     int64             `dynamodbav:"expiresAt,omitempty"`
+}
+
+func (s *Store) mailKey(id string) map[string]types.AttributeValue {
+	return keyOf(s.key("mail", id), mailSK)
+}
+
+func (s *Store) duePK() string    { return s.key("mail", "due") }
+func (s *Store) failedPK() string { return s.key("mail", "failed") }
+
+// mailPut is the transaction item that queues m. A new mail is due for the
+// sweeper after MailGrace, so it goes out even if the stream never delivers
+// the insert.
+func (s *Store) mailPut(m outbox.Mail) (types.TransactWriteItem, error) {
+	// Empty values are left out: DynamoDB keeps no empty sets and the
+	// templates treat a missing value as empty.
+	data := make(map[string]string, len(m.Data))
+	for k, v := range m.Data {
+		if v != "" {
+			data[k] = v
+		}
+	}
+	next := m.CreatedAt.Add(s.MailGrace)
+	item, err := attributevalue.MarshalMap(mailItem{
+		PK: s.key("mail", m.ID), SK: mailSK,
+		GSI1PK: s.duePK(), GSI1SK: ts(next) + "#" + m.ID,
+		ID: m.ID, Template: m.Template, Locale: m.Locale,
+		To: m.To, Cc: m.Cc, ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName,
+		Data: data, TokenNonce: m.TokenNonce,
+		Status: string(outbox.Pending), CreatedAt: ts(m.CreatedAt), NextAttemptAt: ts(next),
+		// Kept past any retry for the coordinators' view, then deleted.
+		ExpiresAt: m.CreatedAt.Add(2*s.SentMailRetention + 24*time.Hour).Unix(),
+	})
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("marshal mail: %w", err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.Table,
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}, nil
+}
+
+func conditionFailed(err error) bool {
+	_, ok := errors.AsType[*types.ConditionalCheckFailedException](err)
+	return ok
+}
+
+// Claim leases a pending mail for one attempt.
+func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time) (outbox.Item, error) {
+	out, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.Table,
+		Key:                 s.mailKey(id),
+		UpdateExpression:    aws.String("SET leaseUntil = :lease, attempts = attempts + :one"),
+		ConditionExpression: aws.String("#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)"),
+		ExpressionAttributeNames: map[string]string{
+			"#status": "status",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":lease":   timeAV(leaseUntil),
+			":now":     timeAV(now),
+			":one":     numInt(1),
+			":pending": str(string(outbox.Pending)),
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if conditionFailed(err) {
+		return outbox.Item{}, outbox.ErrNotClaimable
+	}
+	if err != nil {
+		return outbox.Item{}, fmt.Errorf("claim mail: %w", err)
+	}
+	var it mailItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return outbox.Item{}, fmt.Errorf("unmarshal mail: %w", err)
+	}
+	return outbox.Item{
+		Mail: outbox.Mail{
+			ID: it.ID, Template: it.Template, Locale: it.Locale,
+			To: it.To, Cc: it.Cc, ReplyTo: it.ReplyTo, ReplyToName: it.ReplyToName,
+			Data: it.Data, TokenNonce: it.TokenNonce, CreatedAt: parseTS(it.CreatedAt),
+		},
+		Status:        outbox.Status(it.Status),
+		Attempts:      it.Attempts,
+		NextAttemptAt: parseTS(it.NextAttemptAt),
+		LeaseUntil:    parseTS(it.LeaseUntil),
+		LastError:     it.LastError,
+	}, nil
+}
+
+// finish applies a state change if the caller still holds the lease.
+func (s *Store) finish(ctx context.Context, id string, lease time.Time, update string, values map[string]types.AttributeValue) error {
+	values[":lease"] = timeAV(lease)
+	// DynamoDB refuses names an expression does not use.
+	names := map[string]string{}
+	for placeholder, name := range map[string]string{"#status": "status", "#to": "to", "#data": "data"} {
+		if strings.Contains(update, placeholder) {
+			names[placeholder] = name
+		}
+	}
+	if len(names) == 0 {
+		names = nil
+	}
+	_, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       s.mailKey(id),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("leaseUntil = :lease"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	if conditionFailed(err) {
+		return outbox.ErrNotClaimable
+	}
+	return err
+}
+
+// MarkSent records delivery and drops the personal data the mail carried:
+// once sent, the record only says that and when.
+func (s *Store) MarkSent(ctx context.Context, id string, lease, now time.Time) error {
+	return s.finish(ctx, id, lease,
+		"SET #status = :sent, sentAt = :now, expiresAt = :exp "+
+			"REMOVE leaseUntil, gsi1pk, gsi1sk, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
+		map[string]types.AttributeValue{
+			":sent": str(string(outbox.Sent)),
+			":now":  timeAV(now),
+			":exp":  num(epoch(now.Add(s.SentMailRetention))),
+		})
+}
+
+// Reschedule puts a failed mail back in the due index for a later attempt.
+func (s *Store) Reschedule(ctx context.Context, id string, lease, next time.Time, reason string) error {
+	return s.finish(ctx, id, lease,
+		"SET nextAttemptAt = :next, gsi1pk = :due, gsi1sk = :gsk, lastError = :reason REMOVE leaseUntil",
+		map[string]types.AttributeValue{
+			":next":   timeAV(next),
+			":due":    str(s.duePK()),
+			":gsk":    str(ts(next) + "#" + id),
+			":reason": str(reason),
+		})
+}
+
+// Park moves a mail out of the due index into the failed one, where
+// coordinators see it; its content stays so it can be sent again by hand.
+func (s *Store) Park(ctx context.Context, id string, lease, now time.Time, reason string) error {
+	return s.finish(ctx, id, lease,
+		"SET #status = :failed, parkedAt = :now, gsi1pk = :failedpk, gsi1sk = :gsk, lastError = :reason, expiresAt = :exp "+
+			"REMOVE leaseUntil, nextAttemptAt",
+		map[string]types.AttributeValue{
+			":failed":   str(string(outbox.Failed)),
+			":now":      timeAV(now),
+			":failedpk": str(s.failedPK()),
+			":gsk":      str(ts(now) + "#" + id),
+			":reason":   str(reason),
+			":exp":      num(epoch(now.Add(s.SentMailRetention))),
+		})
+}
+
+// Due lists mails whose next attempt has come, oldest first.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	out, err := s.API.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(Index),
+		KeyConditionExpression: aws.String("gsi1pk = :due AND gsi1sk <= :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": str(s.duePK()),
+			// "~" sorts after every id, so mails due exactly now are included.
+			":now": str(ts(now) + "#~"),
+		},
+		Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query due mail: %w", err)
+	}
+	ids := make([]string, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it struct {
+			ID string `dynamodbav:"id"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, fmt.Errorf("unmarshal due mail: %w", err)
+		}
+		ids = append(ids, it.ID)
+	}
+	return ids, nil
+}

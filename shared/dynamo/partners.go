@@ -1,0 +1,294 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+)
+
+var _ partner.Store = (*Store)(nil)
+
+const (
+	appSK   = "application"
+	lockSK  = "lock"
+	tokenSK = "token"
+)
+
+type appItem struct {
+	PK               string   `dynamodbav:"pk"`
+	SK               string   `dynamodbav:"sk"`
+	GSI1PK           string   `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK           string   `dynamodbav:"gsi1sk,omitempty"`
+	ID               string   `dynamodbav:"id"`
+	Status           string   `dynamodbav:"status"`
+	Organisation     string   `dynamodbav:"organisation"`
+	OrganisationType string   `dynamodbav:"organisationType"`
+	ContactName      string   `dynamodbav:"contactName"`
+	Email            string   `dynamodbav:"email"`
+	EmailHash        string   `dynamodbav:"emailHash"`
+	Phone            string   `dynamodbav:"phone,omitempty"`
+	Website          string   `dynamodbav:"website,omitempty"`
+	WorkingGroups    []string `dynamodbav:"workingGroups,omitempty"`
+	RegionalNetworks []string `dynamodbav:"regionalNetworks,omitempty"`
+	Message          string   `dynamodbav:"message,omitempty"`
+	Locale           string   `dynamodbav:"locale"`
+	ConsentAt        string   `dynamodbav:"consentAt"`
+	ConsentVersion   string   `dynamodbav:"consentVersion"`
+	CreatedAt        string   `dynamodbav:"createdAt"`
+	ConfirmedAt      string   `dynamodbav:"confirmedAt,omitempty"`
+	DedupKey         string   `dynamodbav:"dedupKey"`
+	ExpiresAt        int64    `dynamodbav:"expiresAt,omitempty"`
+}
+
+
+func (s *Store) appKey(id string) map[string]types.AttributeValue {
+	return keyOf(s.key("application", id), appSK)
+}
+
+// Create writes the application, its uniqueness lock, its confirm token and
+// its mail in one transaction.
+func (s *Store) Create(ctx context.Context, app partner.Application, tok partner.Token, m outbox.Mail) (string, error) {
+	it := appItem{
+		PK: s.key("application", app.ID), SK: appSK,
+		GSI1PK: s.key("applications", string(app.Status)), GSI1SK: ts(app.CreatedAt) + "#" + app.ID,
+		ID: app.ID, Status: string(app.Status),
+		Organisation: app.Organisation, OrganisationType: app.OrganisationType,
+		ContactName: app.ContactName, Email: app.Email, EmailHash: s.hashEmail(app.Email),
+		Phone: app.Phone, Website: app.Website,
+		WorkingGroups: app.WorkingGroups, RegionalNetworks: app.RegionalNetworks,
+		Message: app.Message, Locale: app.Locale,
+		ConsentAt: ts(app.Consent.At), ConsentVersion: app.Consent.PolicyVersion,
+		CreatedAt: ts(app.CreatedAt), DedupKey: app.DedupKey,
+		ExpiresAt: app.ExpiresAt.Unix(),
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return "", fmt.Errorf("marshal application: %w", err)
+	}
+	lockPK := s.key("application-lock", app.DedupKey)
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return "", err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:           &s.Table,
+			Item:                item,
+			ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}},
+		{Put: &types.Put{
+			TableName: &s.Table,
+			Item: map[string]types.AttributeValue{
+				"pk": str(lockPK), "sk": str(lockSK),
+				"ref": str(app.ID), "expiresAt": num(epoch(app.ExpiresAt)),
+			},
+			// A lock whose application has expired may be taken over even
+			// before TTL removes it.
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expiresAt <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(epoch(s.Now()))},
+		}},
+		s.tokenPut(tok),
+		mailPut,
+	})
+	if codes, ok := cancellation(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
+		lock, err := s.get(ctx, lockPK, lockSK)
+		if err != nil {
+			return "", fmt.Errorf("read lock: %w", err)
+		}
+		if lock == nil {
+			return "", fmt.Errorf("%w: lock vanished during a duplicate application", ErrUnavailable)
+		}
+		var ref string
+		if err := attributevalue.Unmarshal(lock["ref"], &ref); err != nil {
+			return "", fmt.Errorf("unmarshal lock: %w", err)
+		}
+		return ref, partner.ErrDuplicate
+	}
+	if err != nil {
+		return "", fmt.Errorf("create application: %w", err)
+	}
+	return "", nil
+}
+
+func (s *Store) hashEmail(addr string) string {
+	if s.HashEmail == nil {
+		return ""
+	}
+	return s.HashEmail(strings.ToLower(addr))
+}
+
+func (s *Store) tokenPut(t partner.Token) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.Table,
+		Item: map[string]types.AttributeValue{
+			"pk": str(s.key("token", t.Hash)), "sk": str(tokenSK),
+			"purpose": str(t.Purpose), "ref": str(t.Ref),
+			"expiresAt": num(epoch(t.ExpiresAt)),
+		},
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}
+}
+
+// Token reads a live token by its hash.
+func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
+	item, err := s.get(ctx, s.key("token", hash), tokenSK)
+	if err != nil {
+		return partner.Token{}, fmt.Errorf("read token: %w", err)
+	}
+	if item == nil {
+		return partner.Token{}, partner.ErrNotFound
+	}
+	var t struct {
+		Purpose   string `dynamodbav:"purpose"`
+		Ref       string `dynamodbav:"ref"`
+		ExpiresAt int64  `dynamodbav:"expiresAt"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &t); err != nil {
+		return partner.Token{}, fmt.Errorf("unmarshal token: %w", err)
+	}
+	return partner.Token{Hash: hash, Purpose: t.Purpose, Ref: t.Ref, ExpiresAt: time.Unix(t.ExpiresAt, 0).UTC()}, nil
+}
+
+// Application reads a live application.
+func (s *Store) Application(ctx context.Context, id string) (partner.Application, error) {
+	item, err := s.get(ctx, s.key("application", id), appSK)
+	if err != nil {
+		return partner.Application{}, fmt.Errorf("read application: %w", err)
+	}
+	if item == nil {
+		return partner.Application{}, partner.ErrNotFound
+	}
+	return decodeApp(item)
+}
+
+func decodeApp(item map[string]types.AttributeValue) (partner.Application, error) {
+	var it appItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return partner.Application{}, fmt.Errorf("unmarshal application: %w", err)
+	}
+	app := partner.Application{
+		ID: it.ID, Status: partner.Status(it.Status),
+		Organisation: it.Organisation, OrganisationType: it.OrganisationType,
+		ContactName: it.ContactName, Email: it.Email, Phone: it.Phone, Website: it.Website,
+		WorkingGroups: it.WorkingGroups, RegionalNetworks: it.RegionalNetworks,
+		Message: it.Message, Locale: it.Locale,
+		Consent:   partner.Consent{At: parseTS(it.ConsentAt), PolicyVersion: it.ConsentVersion},
+		CreatedAt: parseTS(it.CreatedAt), DedupKey: it.DedupKey,
+	}
+	if it.ConfirmedAt != "" {
+		app.ConfirmedAt = parseTS(it.ConfirmedAt)
+	}
+	if it.ExpiresAt != 0 {
+		app.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	return app, nil
+}
+
+// Confirm moves the application to review, keeps its lock as long as the
+// application lives and queues the coordinators' mail, all or nothing.
+func (s *Store) Confirm(ctx context.Context, id string, at, expiresAt time.Time, m outbox.Mail) error {
+	app, err := s.Application(ctx, id)
+	if err != nil {
+		return err
+	}
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName:        &s.Table,
+			Key:              s.appKey(id),
+			UpdateExpression: aws.String("SET #status = :review, confirmedAt = :at, expiresAt = :exp, gsi1pk = :gpk"),
+			ConditionExpression: aws.String(
+				"#status = :pending AND expiresAt > :now"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":review":  str(string(partner.PendingReview)),
+				":pending": str(string(partner.PendingConfirmation)),
+				":at":      timeAV(at),
+				":exp":     num(epoch(expiresAt)),
+				":now":     num(epoch(s.Now())),
+				":gpk":     str(s.key("applications", string(partner.PendingReview))),
+			},
+		}},
+		{Update: &types.Update{
+			TableName:                 &s.Table,
+			Key:                       keyOf(s.key("application-lock", app.DedupKey), lockSK),
+			UpdateExpression:          aws.String("SET expiresAt = :exp"),
+			ConditionExpression:       aws.String("#ref = :id"),
+			ExpressionAttributeNames:  map[string]string{"#ref": "ref"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": num(epoch(expiresAt)), ":id": str(id)},
+		}},
+		mailPut,
+	})
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return partner.ErrState
+	}
+	if err != nil {
+		return fmt.Errorf("confirm application: %w", err)
+	}
+	return nil
+}
+
+// Approved lists approved partners in name order.
+func (s *Store) Approved(ctx context.Context) ([]partner.Application, error) {
+	var apps []partner.Application
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(Index),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("applications", string(partner.Approved)))},
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list approved: %w", err)
+		}
+		for _, item := range out.Items {
+			if s.expired(item) {
+				continue
+			}
+			app, err := decodeApp(item)
+			if err != nil {
+				return nil, err
+			}
+			apps = append(apps, app)
+		}
+	}
+	return apps, nil
+}
+
+// PutApproved stores an approved partner directly. The local server seeds
+// its demo partners with it; the coordinators' approval flow comes with the
+// admin API.
+func (s *Store) PutApproved(ctx context.Context, app partner.Application) error {
+	item, err := attributevalue.MarshalMap(appItem{
+		PK: s.key("application", app.ID), SK: appSK,
+		GSI1PK: s.key("applications", string(partner.Approved)),
+		GSI1SK: strings.ToLower(app.Organisation) + "#" + app.ID,
+		ID:     app.ID, Status: string(partner.Approved),
+		Organisation: app.Organisation, OrganisationType: app.OrganisationType,
+		ContactName: app.ContactName, Email: app.Email, EmailHash: s.hashEmail(app.Email),
+		Website: app.Website, WorkingGroups: app.WorkingGroups, RegionalNetworks: app.RegionalNetworks,
+		Locale: app.Locale, ConsentAt: ts(app.Consent.At), ConsentVersion: app.Consent.PolicyVersion,
+		CreatedAt: ts(app.CreatedAt), DedupKey: app.DedupKey,
+	})
+	if err != nil {
+		return fmt.Errorf("marshal partner: %w", err)
+	}
+	_, err = s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	if err != nil {
+		return fmt.Errorf("put partner: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+)
+
+// API holds what the handlers need. A nil service leaves its routes out, so
+// each Lambda function serves only its own part.
+type API struct {
+	Config   *network.Config
+	Partners *partner.Service
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Handler returns the API with logging and panic recovery around it.
+func (a *API) Handler() http.Handler {
+	rt := &router{fail: a.fail}
+	rt.handle(http.MethodGet, "/health", a.health)
+	rt.handle(http.MethodGet, "/options", a.options)
+	rt.handle(http.MethodGet, "/thanks/{page}", a.thanks)
+	if a.Partners != nil {
+		rt.handle(http.MethodPost, "/partners", a.registerPartner)
+		rt.handle(http.MethodGet, "/partners", a.listPartners)
+		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)
+		rt.handle(http.MethodPost, "/partners/confirm", a.confirmPartner)
+	}
+	return a.middleware(rt)
+}
+
+// recorder remembers what the log line needs.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	route  string
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+type requestIDKey struct{}
+
+// RequestIDHeader carries the request id; package apigw sets it from the
+// API Gateway request, the local server leaves it to us.
+const RequestIDHeader = "X-Request-Id"
+
+func requestID(r *http.Request) string { return r.Header.Get(RequestIDHeader) }
+
+// middleware logs one line per request, with no personal data: the route
+// pattern instead of the path, no query (tokens live there), no body.
+func (a *API) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := a.Now()
+		if requestID(r) == "" {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			r.Header.Set(RequestIDHeader, hex.EncodeToString(b[:]))
+		}
+		w.Header().Set(RequestIDHeader, requestID(r))
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				a.log(r).ErrorContext(r.Context(), "panic", "panic", v, "route", rec.route)
+				if rec.status == 0 {
+					http.Error(rec, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+				}
+			}
+			a.log(r).InfoContext(r.Context(), "request", "method", r.Method, "route", rec.route, "status", rec.status,
+				"ms", a.Now().Sub(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 64 << 10
+
+var (
+	errTooLarge  = errors.New("body too large")
+	errMediaType = errors.New("unsupported media type")
+	errMethod    = errors.New("method not allowed")
+	errNoRoute   = errors.New("no such route")
+)
+
+const (
+	typeJSON = "application/json"
+	typeForm = "application/x-www-form-urlencoded"
+)
+
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// isForm reports a plain HTML form post: it gets pages, not JSON.
+func isForm(r *http.Request) bool { return mediaType(r) == typeForm }
+
+// decode reads a JSON or form body into dst, a pointer to a struct whose
+// json tags name the fields. Strings take a form's first value, string
+// slices all values (a list repeats its key) and bools a checkbox's "on".
+func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errTooLarge
+	}
+	if err != nil {
+		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+	}
+	switch mediaType(r) {
+	case typeJSON:
+		return decodeJSON(body, dst)
+	case typeForm:
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+		}
+		return decodeForm(values, dst)
+	default:
+		return errMediaType
+	}
+}
+
+func decodeJSON(body []byte, dst any) error {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	err := dec.Decode(dst)
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+		var f apperr.Fields
+		f.Add(te.Field, "wrong_type", "")
+		return f.Err()
+	}
+	if err != nil {
+		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+	}
+	if dec.More() {
+		return apperr.New(apperr.Malformed, "problem.malformed")
+	}
+	return nil
+}
+
+func decodeForm(values url.Values, dst any) error {
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	var f apperr.Fields
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		vals, ok := values[name]
+		if name == "" || !ok {
+			continue
+		}
+		field := v.Field(i)
+		switch field.Kind() {
+		case reflect.String:
+			field.SetString(vals[0])
+		case reflect.Slice:
+			field.Set(reflect.ValueOf(vals))
+		case reflect.Bool:
+			switch strings.ToLower(vals[len(vals)-1]) {
+			case "on", "true", "1", "yes":
+				field.SetBool(true)
+			case "", "off", "false", "0", "no":
+			default:
+				f.Add(name, "wrong_type", "")
+			}
+		}
+	}
+	return f.Err()
+}

@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+)
+
+type option struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+func labelled(list []network.Choice, loc string) []option {
+	out := make([]option, len(list))
+	for i, ch := range list {
+		out[i] = option{ID: ch.ID, Label: ch.Label.In(loc)}
+	}
+	return out
+}
+
+// options lists the choices a form offers, labelled in the reader's language.
+func (a *API) options(w http.ResponseWriter, r *http.Request) {
+	loc := locale(r, "")
+	var locales []option
+	for _, l := range i18n.Locales() {
+		locales = append(locales, option{ID: l, Label: i18n.Name(l)})
+	}
+	w.Header().Set("Vary", "Accept-Language")
+	writeJSON(w, http.StatusOK, map[string][]option{
+		"organisationTypes": labelled(a.Config.OrganisationTypes, loc),
+		"workingGroups":     labelled(a.Config.WorkingGroups, loc),
+		"regionalNetworks":  labelled(a.Config.RegionalNetworks(), loc),
+		"topics":            labelled(a.Config.Topics, loc),
+		"locales":           locales,
+	})
+}
+
+// thankYouPages are where a plain form post lands after success.
+var thankYouPages = map[string]bool{
+	"partner-application": true,
+	"partner-confirmed":   true,
+}
+
+func (a *API) thanks(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("page")
+	if !thankYouPages[name] {
+		a.fail(w, r, errNoRoute)
+		return
+	}
+	loc := locale(r, "")
+	a.page(w, r, http.StatusOK, "thanks", pageData{
+		Locale: loc,
+		Title:  i18n.T(loc, "page.thanks."+name+".title"),
+		Text:   i18n.T(loc, "page.thanks."+name+".text"),
+	})
+}
+
+// seeOther sends a form poster to its thank-you page, under the public
+// base URL so it works behind any custom domain or path.
+func (a *API) seeOther(w http.ResponseWriter, page, loc string) {
+	w.Header().Set("Location", strings.TrimRight(a.Config.PublicBaseURL, "/")+"/thanks/"+page+"?locale="+loc)
+	w.WriteHeader(http.StatusSeeOther)
+}

@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+)
+
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"t": i18n.T,
+}).ParseFS(pageFiles, "pages/*.html"))
+
+// pageData is what every page template sees.
+type pageData struct {
+	Locale  string
+	Title   string
+	Problem *problem
+	// Fields maps field names to their labels, for the problem list.
+	Network *network.Config
+	Token   string
+	Text    string
+	Done    bool
+}
+
+func (d pageData) Dir() string { return i18n.Dir(d.Locale) }
+
+func (d pageData) FieldLabel(field string) string {
+	if label := i18n.T(d.Locale, "field."+field); label != "field."+field {
+		return label
+	}
+	return field
+}
+
+func (d pageData) NetworkName() string { return d.Network.Name.In(d.Locale) }
+
+// page renders a full HTML page. Pages work without JavaScript, carry the
+// language and direction of their text, and are never cached: they may show
+// what a person typed.
+func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+	d.Network = a.Config
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name+".html", d); err != nil {
+		a.log(r).ErrorContext(r.Context(), "page failed", "page", name, "err", err)
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", d.Locale)
+	// Pages need no script and no third-party content.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

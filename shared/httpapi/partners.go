@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+)
+
+func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
+	var in partner.Input
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, in.Locale)
+	res, err := a.Partners.Register(r.Context(), in, loc)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if wantsHTML(r) {
+		a.seeOther(w, "partner-application", loc)
+		return
+	}
+	status := http.StatusAccepted
+	if !res.Created {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]string{"id": res.ID, "status": string(res.Status)})
+}
+
+// publicPartner is what anyone may see of an approved partner.
+type publicPartner struct {
+	Organisation     string   `json:"organisation"`
+	OrganisationType string   `json:"organisationType"`
+	WorkingGroups    []string `json:"workingGroups"`
+	RegionalNetworks []string `json:"regionalNetworks"`
+	Website          string   `json:"website,omitempty"`
+}
+
+func (a *API) listPartners(w http.ResponseWriter, r *http.Request) {
+	apps, err := a.Partners.Approved(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]publicPartner, 0, len(apps))
+	for _, app := range apps {
+		out = append(out, publicPartner{
+			Organisation:     app.Organisation,
+			OrganisationType: app.OrganisationType,
+			WorkingGroups:    nonNil(app.WorkingGroups),
+			RegionalNetworks: nonNil(app.RegionalNetworks),
+			Website:          app.Website,
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string][]publicPartner{"partners": out})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// confirmPartnerPage is what the link in the mail opens. It changes
+// nothing: mail scanners fetch links, so only the button confirms.
+func (a *API) confirmPartnerPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	app, err := a.Partners.Lookup(r.Context(), token)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, "")
+	if !wantsHTML(r) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": string(app.Status)})
+		return
+	}
+	a.page(w, r, http.StatusOK, "confirm", pageData{
+		Locale: loc,
+		Title:  i18n.T(loc, "page.partner.confirm.title"),
+		Text:   i18n.T(loc, "page.partner.confirm.text", app.Organisation, a.Config.Name.In(loc)),
+		Token:  token,
+		Done:   app.Status != partner.PendingConfirmation,
+	})
+}
+
+func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token  string `json:"token"`
+		Locale string `json:"locale"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	status, err := a.Partners.Confirm(r.Context(), in.Token)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if wantsHTML(r) {
+		a.seeOther(w, "partner-confirmed", locale(r, in.Locale))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
+}
+

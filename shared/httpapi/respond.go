@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+)
+
+// wantsHTML: a plain form post, or a client that prefers text/html over
+// JSON (a browser following a link), gets pages; everyone else JSON.
+func wantsHTML(r *http.Request) bool {
+	if isForm(r) {
+		return true
+	}
+	html, js := -1.0, -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		switch mt {
+		case "text/html":
+			html = max(html, q)
+		case "application/json", "application/problem+json":
+			js = max(js, q)
+		case "*/*":
+			js = max(js, q)
+		}
+	}
+	return html > js
+}
+
+// locale of a request: an explicit choice (body field or ?locale=), else
+// Accept-Language, else German.
+func locale(r *http.Request, explicit string) string {
+	if explicit == "" {
+		explicit = r.URL.Query().Get("locale")
+	}
+	return i18n.Negotiate(explicit, r.Header.Get("Accept-Language"))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v) // the client went away; nothing left to tell it
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Code   string              `json:"code"`
+	Errors []apperr.FieldError `json:"errors,omitempty"`
+}
+
+// retryAfter is what a 503 or 429 asks clients to wait.
+const retryAfter = 2 * time.Second
+
+// toProblem maps any error to a status and a document in the reader's
+// language. Errors that are not ours are logged by the caller and shown as
+// a generic 503: details never leave the server.
+func toProblem(err error, loc string) problem {
+	var p problem
+	var e *apperr.Error
+	switch {
+	case errors.Is(err, errTooLarge):
+		p = problem{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Detail: "problem.too_large"}
+	case errors.Is(err, errMediaType):
+		p = problem{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Detail: "problem.unsupported_media_type"}
+	case errors.Is(err, errMethod):
+		p = problem{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Detail: "problem.method_not_allowed"}
+	case errors.Is(err, errNoRoute):
+		p = problem{Status: http.StatusNotFound, Code: "not_found", Detail: "problem.not_found"}
+	case errors.As(err, &e):
+		p = problem{Code: string(e.Code), Detail: e.Message}
+		switch e.Code {
+		case apperr.Invalid:
+			p.Status = http.StatusUnprocessableEntity
+		case apperr.Malformed:
+			p.Status = http.StatusBadRequest
+		case apperr.NotFound:
+			p.Status = http.StatusNotFound
+		case apperr.Conflict:
+			p.Status = http.StatusConflict
+		case apperr.Gone:
+			p.Status = http.StatusGone
+		default:
+			p.Status, p.Code, p.Detail = http.StatusServiceUnavailable, string(apperr.Unavailable), "problem.unavailable"
+		}
+		for _, fe := range e.Fields {
+			fe.Message = i18n.T(loc, "error."+fe.Code)
+			p.Errors = append(p.Errors, fe)
+		}
+	default:
+		p = problem{Status: http.StatusServiceUnavailable, Code: string(apperr.Unavailable), Detail: "problem.unavailable"}
+	}
+	p.Type = "about:blank"
+	p.Title = http.StatusText(p.Status)
+	p.Detail = i18n.T(loc, p.Detail)
+	return p
+}
+
+// fail answers with err: a problem document, or a page for people.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	loc := locale(r, "")
+	p := toProblem(err, loc)
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
+		a.log(r).ErrorContext(r.Context(), "request failed", "err", err)
+	}
+	if wantsHTML(r) {
+		a.page(w, r, p.Status, "problem", pageData{Locale: loc, Problem: &p})
+		return
+	}
+	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func (a *API) log(r *http.Request) *slog.Logger {
+	return a.Log.With("apiRequestId", requestID(r))
+}

@@ -1,0 +1,81 @@
+// Package httpapi is the one HTTP layer: the Lambda functions (through
+// package apigw) and the local server serve the same handlers, so what is
+// tested locally is what runs on AWS.
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// router matches "METHOD /path/{param}" patterns. It exists instead of
+// http.ServeMux because 404 and 405 must be problem documents, and ServeMux
+// writes its own plain-text bodies for those.
+type router struct {
+	routes []route
+	fail   func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+type route struct {
+	method  string
+	pattern string
+	parts   []string
+	handler http.HandlerFunc
+}
+
+func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
+	rt.routes = append(rt.routes, route{method: method, pattern: pattern, parts: split(pattern), handler: h})
+}
+
+func split(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+
+func (r route) match(req *http.Request, parts []string) bool {
+	if len(parts) != len(r.parts) {
+		return false
+	}
+	for i, p := range r.parts {
+		if strings.HasPrefix(p, "{") {
+			if parts[i] == "" {
+				return false
+			}
+			continue
+		}
+		if p != parts[i] {
+			return false
+		}
+	}
+	return true
+}
+
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	parts := split(req.URL.Path)
+	var allowed []string
+	for _, r := range rt.routes {
+		if !r.match(req, parts) {
+			continue
+		}
+		if r.method != req.Method && !(r.method == http.MethodGet && req.Method == http.MethodHead) {
+			allowed = append(allowed, r.method)
+			continue
+		}
+		for i, p := range r.parts {
+			if strings.HasPrefix(p, "{") {
+				req.SetPathValue(strings.Trim(p, "{}"), parts[i])
+			}
+		}
+		if rec, ok := w.(*recorder); ok {
+			rec.route = r.method + " " + r.pattern
+		}
+		r.handler(w, req)
+		return
+	}
+	if len(allowed) > 0 {
+		slices.Sort(allowed)
+		w.Header().Set("Allow", strings.Join(slices.Compact(allowed), ", "))
+		rt.fail(w, req, errMethod)
+		return
+	}
+	rt.fail(w, req, errNoRoute)
+}

@@ -1,0 +1,147 @@
+// Package i18n picks the language a person reads and holds the texts the
+// API and its mails show, German first. A language is one JSON file in
+// locales/; adding one needs no code unless it reads right to left, which
+// the file itself declares.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Default is the language of the county: used when nothing else fits.
+const Default = "de"
+
+//go:embed locales/*.json
+var files embed.FS
+
+type catalog struct {
+	Name     string            `json:"_name"` // the language's own name, for choosers
+	Dir      string            `json:"_dir"`  // "rtl" for Arabic, Farsi, …
+	Messages map[string]string `json:"messages"`
+}
+
+var catalogs = mustLoad()
+
+func mustLoad() map[string]catalog {
+	entries, err := files.ReadDir("locales")
+	if err != nil {
+		panic(err) // embedded at build time: cannot fail at run time
+	}
+	out := make(map[string]catalog, len(entries))
+	for _, e := range entries {
+		b, err := files.ReadFile(path.Join("locales", e.Name()))
+		if err != nil {
+			panic(err)
+		}
+		var c catalog
+		if err := json.Unmarshal(b, &c); err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", e.Name(), err))
+		}
+		out[strings.TrimSuffix(e.Name(), ".json")] = c
+	}
+	return out
+}
+
+// Locales lists the supported languages, the default first.
+func Locales() []string {
+	out := []string{Default}
+	for l := range catalogs {
+		if l != Default {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out[1:])
+	return out
+}
+
+// Supported reports whether texts exist for locale.
+func Supported(locale string) bool {
+	_, ok := catalogs[locale]
+	return ok
+}
+
+// Name is the language's name in itself ("Deutsch", "English").
+func Name(locale string) string { return catalogs[locale].Name }
+
+// Dir is "rtl" or "ltr", for the dir attribute of pages and mails.
+func Dir(locale string) string {
+	if catalogs[locale].Dir == "rtl" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Negotiate picks the language: an explicit choice wins if supported, then
+// the best supported tag of an Accept-Language header, then German.
+func Negotiate(explicit, acceptLanguage string) string {
+	if l := base(explicit); Supported(l) {
+		return l
+	}
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(acceptLanguage, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		if l := base(tag); Supported(l) && q > bestQ {
+			best, bestQ = l, q
+		}
+	}
+	if best != "" {
+		return best
+	}
+	return Default
+}
+
+func base(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}
+
+// T returns the text for key in locale, falling back to German and then to
+// the key itself so a missing translation shows up instead of breaking a page.
+// Arguments fill {0}, {1}, … in order.
+func T(locale, key string, args ...string) string {
+	msg, ok := catalogs[locale].Messages[key]
+	if !ok {
+		msg, ok = catalogs[Default].Messages[key]
+	}
+	if !ok {
+		return key
+	}
+	for i, a := range args {
+		msg = strings.ReplaceAll(msg, "{"+strconv.Itoa(i)+"}", a)
+	}
+	return msg
+}
+
+// Has reports whether key exists in the default catalog; tests use it to
+// prove every language carries every key.
+func Has(locale, key string) bool {
+	_, ok := catalogs[locale].Messages[key]
+	return ok
+}
+
+// Keys lists the keys of locale's catalog.
+func Keys(locale string) []string {
+	var out []string
+	for k := range catalogs[locale].Messages {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

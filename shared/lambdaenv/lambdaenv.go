@@ -1,0 +1,127 @@
+// Package lambdaenv builds, once per Lambda cold start, what every function
+// needs from its environment: the network configuration, the keys, the
+// DynamoDB store and the mail delivery.
+package lambdaenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/mail"
+	"github.com/wartburgkreis/netzwerk/shared/mail/sesmail"
+	"github.com/wartburgkreis/netzwerk/shared/mailtext"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+)
+
+// Env is a function's configured world.
+type Env struct {
+	Config *network.Config
+	Keys   *secret.Keys
+	Log    *slog.Logger
+	AWS    aws.Config
+	Store  *dynamo.Store
+}
+
+// Load reads the environment: TABLE_NAME, HASH_KEY, NETWORK_CONFIG (a path,
+// relative to the function's directory) and optionally PUBLIC_BASE_URL,
+// which overrides the configuration's, since the API's address is known only
+// after deployment.
+func Load(ctx context.Context) (*Env, error) {
+	table := os.Getenv("TABLE_NAME")
+	if table == "" {
+		return nil, errors.New("TABLE_NAME is not set")
+	}
+	keys, err := secret.New([]byte(os.Getenv("HASH_KEY")))
+	if err != nil {
+		return nil, fmt.Errorf("HASH_KEY: %w", err)
+	}
+	path := os.Getenv("NETWORK_CONFIG")
+	if path == "" {
+		path = "network.json"
+	}
+	if !filepath.IsAbs(path) {
+		if root := os.Getenv("LAMBDA_TASK_ROOT"); root != "" {
+			path = filepath.Join(root, path)
+		}
+	}
+	cfg, err := network.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if u := os.Getenv("PUBLIC_BASE_URL"); u != "" {
+		cfg.PublicBaseURL = u
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		// Explicit: a few quick tries inside one invocation; the outbox and
+		// the platform retry the rest.
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.MaxBackoff = time.Second
+		})
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	return &Env{
+		Config: cfg,
+		Keys:   keys,
+		Log:    lambdacontext.NewLogger(),
+		AWS:    awsCfg,
+		Store:  NewStore(db, table, cfg, keys),
+	}, nil
+}
+
+// NewStore is the DynamoDB store as every deployment uses it.
+func NewStore(api dynamo.API, table string, cfg *network.Config, keys *secret.Keys) *dynamo.Store {
+	return &dynamo.Store{
+		API:               api,
+		Table:             table,
+		Tenant:            cfg.ID,
+		Now:               time.Now,
+		MailGrace:         2 * time.Minute,
+		SentMailRetention: network.Days(cfg.Retention.SentMailDays),
+		ConflictRetries:   4,
+		HashEmail:         keys.EmailHash,
+	}
+}
+
+// Deliverer sends outbox mail through SES.
+func (e *Env) Deliverer() (*outbox.Deliverer, error) {
+	renderer, err := mailtext.New(e.Config, e.Keys)
+	if err != nil {
+		return nil, err
+	}
+	ses := sesv2.NewFromConfig(e.AWS)
+	return NewDeliverer(e.Store, renderer, sesmail.New(ses, os.Getenv("SES_CONFIGURATION_SET")), e.Config, e.Log), nil
+}
+
+// NewDeliverer is delivery as every deployment uses it.
+func NewDeliverer(store outbox.Store, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
+	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
+	return &outbox.Deliverer{
+		Store:           store,
+		Renderer:        r,
+		Sender:          sender,
+		Policy:          outbox.DefaultPolicy,
+		Now:             time.Now,
+		MessageIDDomain: domain,
+		Log:             log,
+	}
+}

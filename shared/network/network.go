@@ -1,0 +1,232 @@
+// Package network holds the configuration of one deployment: the networks it
+// serves, their inboxes, the choices its forms offer and its retention rules.
+// It is data, read from a JSON file, so a county changes it without code.
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+)
+
+// Text is one text in several languages, keyed by locale.
+type Text map[string]string
+
+// In returns the text in locale, else German, else any.
+func (t Text) In(locale string) string {
+	if s, ok := t[locale]; ok && s != "" {
+		return s
+	}
+	if s, ok := t[i18n.Default]; ok {
+		return s
+	}
+	for _, s := range t {
+		return s
+	}
+	return ""
+}
+
+// Choice is one option of a form field.
+type Choice struct {
+	ID    string `json:"id"`
+	Label Text   `json:"label"`
+	// Inbox receives what concerns this choice (a working group's or a
+	// regional network's mail); empty means the deployment's main inbox.
+	Inbox string `json:"inbox,omitempty"`
+}
+
+// Network is one network of the deployment: the county-wide one, a regional
+// one or the towns' offices. Each has its own inbox.
+type Network struct {
+	Choice
+	Kind string `json:"kind"` // county, regional or municipal
+}
+
+// Network kinds.
+const (
+	KindCounty    = "county"
+	KindRegional  = "regional"
+	KindMunicipal = "municipal"
+)
+
+// Retention says how long records are kept, in days.
+type Retention struct {
+	UnconfirmedApplicationDays int `json:"unconfirmedApplicationDays"`
+	PendingReviewDays          int `json:"pendingReviewDays"`
+	SentMailDays               int `json:"sentMailDays"`
+	ContactMessageDays         int `json:"contactMessageDays"`
+	RegistrationAfterEventDays int `json:"registrationAfterEventDays"`
+}
+
+// Config is one deployment's configuration.
+type Config struct {
+	// ID scopes every key in the table, so one table could serve several
+	// counties later.
+	ID   string `json:"id"`
+	Name Text   `json:"name"`
+	// PublicBaseURL is where the API answers; links in mails start with it.
+	PublicBaseURL string `json:"publicBaseURL"`
+	Sender        struct {
+		Address string `json:"address"`
+		Name    Text   `json:"name"`
+	} `json:"sender"`
+	// MainNetwork is the id of the network whose inbox coordinates the rest.
+	MainNetwork string `json:"mainNetwork"`
+	Phone       string `json:"phone,omitempty"`
+	Privacy     struct {
+		URL     string `json:"url"`
+		Version string `json:"version"`
+	} `json:"privacy"`
+	TokenValidityHours int       `json:"tokenValidityHours"`
+	Retention          Retention `json:"retention"`
+
+	OrganisationTypes []Choice  `json:"organisationTypes"`
+	WorkingGroups     []Choice  `json:"workingGroups"`
+	Networks          []Network `json:"networks"`
+	Topics            []Choice  `json:"topics"`
+}
+
+// Load reads and checks a configuration file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("network config: %w", err)
+	}
+	return Parse(b)
+}
+
+// Parse decodes and checks a configuration.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("network config: %w", err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("network config: %w", err)
+	}
+	return &c, nil
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+func (c *Config) validate() error {
+	if !idPattern.MatchString(c.ID) {
+		return fmt.Errorf("id %q: lower-case letters, digits and dashes", c.ID)
+	}
+	if c.Name.In(i18n.Default) == "" {
+		return fmt.Errorf("name: a German name is required")
+	}
+	u, err := url.Parse(c.PublicBaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("publicBaseURL %q: an absolute http(s) URL", c.PublicBaseURL)
+	}
+	if _, err := mail.ParseAddress(c.Sender.Address); err != nil {
+		return fmt.Errorf("sender.address: %w", err)
+	}
+	if c.Privacy.URL == "" || c.Privacy.Version == "" {
+		return fmt.Errorf("privacy: url and version are required")
+	}
+	if c.TokenValidityHours <= 0 {
+		return fmt.Errorf("tokenValidityHours must be positive")
+	}
+	r := c.Retention
+	for name, days := range map[string]int{
+		"unconfirmedApplicationDays": r.UnconfirmedApplicationDays,
+		"pendingReviewDays":          r.PendingReviewDays,
+		"sentMailDays":               r.SentMailDays,
+		"contactMessageDays":         r.ContactMessageDays,
+		"registrationAfterEventDays": r.RegistrationAfterEventDays,
+	} {
+		if days <= 0 {
+			return fmt.Errorf("retention.%s must be positive", name)
+		}
+	}
+	main, ok := c.network(c.MainNetwork)
+	if !ok || main.Inbox == "" {
+		return fmt.Errorf("mainNetwork %q: must name a network with an inbox", c.MainNetwork)
+	}
+	lists := map[string][]Choice{
+		"organisationTypes": c.OrganisationTypes,
+		"workingGroups":     c.WorkingGroups,
+		"topics":            c.Topics,
+	}
+	nets := make([]Choice, len(c.Networks))
+	for i, n := range c.Networks {
+		nets[i] = n.Choice
+		if n.Kind != KindCounty && n.Kind != KindRegional && n.Kind != KindMunicipal {
+			return fmt.Errorf("networks[%s].kind %q: county, regional or municipal", n.ID, n.Kind)
+		}
+	}
+	lists["networks"] = nets
+	for name, list := range lists {
+		if len(list) == 0 {
+			return fmt.Errorf("%s: at least one entry", name)
+		}
+		seen := map[string]bool{}
+		for _, ch := range list {
+			if !idPattern.MatchString(ch.ID) || seen[ch.ID] {
+				return fmt.Errorf("%s: id %q missing, malformed or repeated", name, ch.ID)
+			}
+			seen[ch.ID] = true
+			if ch.Label.In(i18n.Default) == "" {
+				return fmt.Errorf("%s[%s]: a German label is required", name, ch.ID)
+			}
+			if ch.Inbox != "" {
+				if _, err := mail.ParseAddress(ch.Inbox); err != nil {
+					return fmt.Errorf("%s[%s].inbox: %w", name, ch.ID, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) network(id string) (Network, bool) {
+	for _, n := range c.Networks {
+		if n.ID == id {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
+
+// MainInbox is where coordinators read what concerns the whole network.
+func (c *Config) MainInbox() string {
+	n, _ := c.network(c.MainNetwork)
+	return n.Inbox
+}
+
+// RegionalNetworks lists the networks a partner may join besides the main one.
+func (c *Config) RegionalNetworks() []Choice {
+	var out []Choice
+	for _, n := range c.Networks {
+		if n.Kind != KindCounty {
+			out = append(out, n.Choice)
+		}
+	}
+	return out
+}
+
+// Find returns the choice with id from list.
+func Find(list []Choice, id string) (Choice, bool) {
+	for _, ch := range list {
+		if ch.ID == id {
+			return ch, true
+		}
+	}
+	return Choice{}, false
+}
+
+// TokenValidity is how long a link in a mail works.
+func (c *Config) TokenValidity() time.Duration {
+	return time.Duration(c.TokenValidityHours) * time.Hour
+}
+
+// Days converts a retention in days to a duration.
+func Days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }

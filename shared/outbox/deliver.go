@@ -1,0 +1,164 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/mail"
+)
+
+// Renderer turns a waiting mail into the message to send.
+type Renderer interface {
+	Render(m Mail) (mail.Message, error)
+}
+
+// Policy says how hard delivery tries.
+type Policy struct {
+	Lease     time.Duration // how long one attempt may take before another worker may retry
+	FirstWait time.Duration // backoff after the first failure, doubled each time
+	MaxWait   time.Duration // cap of one backoff step
+	GiveUp    time.Duration // after this long since the mail was written, park it
+}
+
+// DefaultPolicy retries for about a day: 1, 2, 4 … minutes, at most an hour apart.
+var DefaultPolicy = Policy{
+	Lease:     2 * time.Minute,
+	FirstWait: time.Minute,
+	MaxWait:   time.Hour,
+	GiveUp:    24 * time.Hour,
+}
+
+// Deliverer sends outbox mail. Both the notifier and the sweeper use it, so
+// a mail is delivered the same way whichever finds it first.
+type Deliverer struct {
+	Store    Store
+	Renderer Renderer
+	Sender   mail.Sender
+	Policy   Policy
+	Now      func() time.Time
+	// Jitter returns a factor in [0.5, 1.5) that spreads retries; tests fix it.
+	Jitter func() float64
+	// MessageIDDomain is the right-hand side of Message-IDs.
+	MessageIDDomain string
+	Log             *slog.Logger
+}
+
+// Result of one delivery attempt, for logs and metrics.
+type Result string
+
+const (
+	Delivered   Result = "delivered"
+	Rescheduled Result = "rescheduled"
+	Parked      Result = "parked"
+	Skipped     Result = "skipped" // sent, parked or claimed by another worker
+)
+
+// Deliver tries once to send the mail with id. A failed send is not an
+// error: it is recorded for a later attempt. Only storage failures are
+// returned, so the caller can let the platform retry.
+func (d *Deliverer) Deliver(ctx context.Context, id string) (Result, error) {
+	now := d.Now()
+	lease := now.Add(d.Policy.Lease)
+	item, err := d.Store.Claim(ctx, id, now, lease)
+	if errors.Is(err, ErrNotClaimable) || errors.Is(err, ErrNotFound) {
+		return Skipped, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim: %w", err)
+	}
+
+	reason, permanent := d.send(ctx, item)
+	if reason == "" {
+		if err := d.Store.MarkSent(ctx, id, lease, d.Now()); err != nil {
+			// The mail went out; failing here only risks a duplicate, which
+			// at-least-once allows. Report it so the platform retries the record.
+			return "", fmt.Errorf("mark sent: %w", err)
+		}
+		return Delivered, nil
+	}
+
+	now = d.Now()
+	next := now.Add(d.backoff(item.Attempts))
+	if permanent || next.After(item.CreatedAt.Add(d.Policy.GiveUp)) {
+		if err := d.Store.Park(ctx, id, lease, now, reason); err != nil {
+			return "", fmt.Errorf("park: %w", err)
+		}
+		d.log().Warn("mail parked", "mail", id, "template", item.Template, "attempts", item.Attempts, "reason", reason)
+		return Parked, nil
+	}
+	if err := d.Store.Reschedule(ctx, id, lease, next, reason); err != nil {
+		return "", fmt.Errorf("reschedule: %w", err)
+	}
+	d.log().Info("mail rescheduled", "mail", id, "template", item.Template, "attempts", item.Attempts, "reason", reason, "next", next)
+	return Rescheduled, nil
+}
+
+// send returns "" on success, else a reason code and whether retrying is
+// pointless.
+func (d *Deliverer) send(ctx context.Context, item Item) (reason string, permanent bool) {
+	msg, err := d.Renderer.Render(item.Mail)
+	if err != nil {
+		d.log().Error("mail cannot be rendered", "mail", item.ID, "template", item.Template, "err", err)
+		return "render", true
+	}
+	env, err := msg.Envelope(d.Now(), item.ID+"@"+d.MessageIDDomain)
+	if err != nil {
+		d.log().Error("mail cannot be encoded", "mail", item.ID, "template", item.Template, "err", err)
+		return "encode", true
+	}
+	if err := d.Sender.Send(ctx, env); err != nil {
+		var perm *mail.PermanentError
+		if errors.As(err, &perm) {
+			return "rejected:" + perm.Reason, true
+		}
+		return "transient", false
+	}
+	return "", false
+}
+
+func (d *Deliverer) backoff(attempts int) time.Duration {
+	wait := d.Policy.FirstWait
+	for i := 1; i < attempts && wait < d.Policy.MaxWait; i++ {
+		wait *= 2
+	}
+	wait = min(wait, d.Policy.MaxWait)
+	j := 0.5 + rand.Float64()
+	if d.Jitter != nil {
+		j = d.Jitter()
+	}
+	return time.Duration(float64(wait) * j)
+}
+
+func (d *Deliverer) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// Sweep delivers every mail that is due, up to limit, and reports how many
+// of each result it saw. The sweeper runs it on a schedule.
+func (d *Deliverer) Sweep(ctx context.Context, limit int) (map[Result]int, error) {
+	ids, err := d.Store.Due(ctx, d.Now(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due: %w", err)
+	}
+	counts := map[Result]int{}
+	var errs []error
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		r, err := d.Deliver(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		counts[r]++
+	}
+	return counts, errors.Join(errs...)
+}

@@ -1,0 +1,71 @@
+// Package outbox holds the mail a change implies, written in the same
+// transaction as the change, and delivers it at least once: the stream-driven
+// notifier tries once, the sweeper retries with backoff and parks what keeps
+// failing. A submission is never lost because mail failed.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Mail is one message waiting to be sent. It carries only what its template
+// needs; the text is rendered at send time in the recipient's language.
+type Mail struct {
+	ID       string
+	Template string // e.g. "partner.confirm"; see package mailtext
+	Locale   string
+	To       []string
+	Cc       []string
+	// ReplyTo is set where a coordinator should answer the submitter directly.
+	ReplyTo     string
+	ReplyToName string
+	Data        map[string]string
+	// TokenNonce seeds the link token of a confirm or cancel mail; the token
+	// itself is never stored.
+	TokenNonce string
+	CreatedAt  time.Time
+}
+
+// Status of a mail in the outbox.
+type Status string
+
+const (
+	Pending Status = "pending" // waiting for its first or next attempt
+	Sent    Status = "sent"
+	Failed  Status = "failed" // parked: retries exhausted or rejected for good
+)
+
+// Item is a Mail with its delivery state.
+type Item struct {
+	Mail
+	Status        Status
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    time.Time
+	LastError     string // a reason code, never personal data
+}
+
+// ErrNotClaimable means another worker holds the mail or it is done; the
+// caller simply moves on.
+var ErrNotClaimable = errors.New("outbox: mail is sent, parked or claimed")
+
+// ErrNotFound means no such mail (or it has expired).
+var ErrNotFound = errors.New("outbox: no such mail")
+
+// Store is what delivery needs from storage. Every state change is
+// conditional, so two workers never both think they own a mail.
+type Store interface {
+	// Claim takes a lease on a pending mail whose lease is free and counts
+	// the attempt.
+	Claim(ctx context.Context, id string, now, leaseUntil time.Time) (Item, error)
+	// MarkSent records success if the lease is still ours.
+	MarkSent(ctx context.Context, id string, leaseUntil, now time.Time) error
+	// Reschedule records a failed attempt and when to try again.
+	Reschedule(ctx context.Context, id string, leaseUntil, next time.Time, reason string) error
+	// Park gives up on a mail, keeping it visible to coordinators.
+	Park(ctx context.Context, id string, leaseUntil, now time.Time, reason string) error
+	// Due lists pending mails whose next attempt is at or before now.
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+}

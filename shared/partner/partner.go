@@ -1,0 +1,91 @@
+// Package partner is the application of an organisation to join the network:
+// parsed from what the form sent, confirmed by its applicant (double opt-in),
+// then reviewed by the coordinators.
+package partner
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+)
+
+// Status of an application.
+type Status string
+
+const (
+	PendingConfirmation Status = "pending_confirmation"
+	PendingReview       Status = "pending_review"
+	Approved            Status = "approved"
+	Rejected            Status = "rejected"
+)
+
+// Pending reports whether the application still waits for someone: while it
+// does, the same organisation cannot apply twice with the same address.
+func (s Status) Pending() bool { return s == PendingConfirmation || s == PendingReview }
+
+// Consent records what the applicant agreed to and when.
+type Consent struct {
+	At            time.Time
+	PolicyVersion string
+}
+
+// Application is one organisation's request to join.
+type Application struct {
+	ID               string
+	Organisation     string
+	OrganisationType string
+	ContactName      string
+	Email            string // normalised; see package email
+	Phone            string
+	Website          string
+	WorkingGroups    []string
+	RegionalNetworks []string
+	Message          string
+	Locale           string
+	Consent          Consent
+	Status           Status
+	CreatedAt        time.Time
+	ConfirmedAt      time.Time
+	// ExpiresAt is when the record may be deleted; zero keeps it.
+	ExpiresAt time.Time
+	// DedupKey identifies "this organisation with this address" without
+	// revealing either.
+	DedupKey string
+}
+
+// Token is a stored link token: what it is for and until when.
+type Token struct {
+	Hash      string
+	Purpose   string
+	Ref       string // the application id
+	ExpiresAt time.Time
+}
+
+// ConfirmPurpose marks the token of a confirm link.
+const ConfirmPurpose = "partner-confirm"
+
+// Errors the store reports; the service turns them into application errors.
+var (
+	ErrNotFound  = errors.New("partner: not found")
+	ErrDuplicate = errors.New("partner: a pending application exists")
+	ErrState     = errors.New("partner: the application is not in the expected state")
+)
+
+// Store keeps applications. Each method is one transaction; the conditions
+// that keep the rules live in the implementation.
+type Store interface {
+	// Create stores a new application with its confirm token and mail. If a
+	// pending application with the same DedupKey exists it returns
+	// ErrDuplicate and that application's id.
+	Create(ctx context.Context, app Application, token Token, m outbox.Mail) (existingID string, err error)
+	Token(ctx context.Context, hash string) (Token, error)
+	Application(ctx context.Context, id string) (Application, error)
+	// Confirm moves a pending_confirmation application to pending_review and
+	// queues the coordinators' mail; ErrState if it is not pending
+	// confirmation any more.
+	Confirm(ctx context.Context, id string, at, expiresAt time.Time, m outbox.Mail) error
+	// Approved lists the organisations the coordinators accepted.
+	Approved(ctx context.Context) ([]Application, error)
+}

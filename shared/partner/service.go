@@ -1,0 +1,248 @@
+package partner
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/email"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/validate"
+)
+
+// Input is an application as the form sends it.
+type Input struct {
+	Organisation     string   `json:"organisation"`
+	OrganisationType string   `json:"organisationType"`
+	ContactName      string   `json:"contactName"`
+	Email            string   `json:"email"`
+	Phone            string   `json:"phone"`
+	Website          string   `json:"website"`
+	WorkingGroups    []string `json:"workingGroups"`
+	RegionalNetworks []string `json:"regionalNetworks"`
+	Message          string   `json:"message"`
+	Consent          bool     `json:"consent"`
+	Locale           string   `json:"locale"`
+}
+
+// Limits of the free-text fields, in characters.
+const (
+	MaxOrganisation = 200
+	MaxName         = 120
+	MaxMessage      = 2000
+)
+
+// Service runs the application flow.
+type Service struct {
+	Store  Store
+	Config *network.Config
+	Keys   *secret.Keys
+	Now    func() time.Time
+}
+
+// Parse turns input into an application, reporting every field problem.
+func (s *Service) Parse(in Input, locale string) (Application, error) {
+	var f apperr.Fields
+	app := Application{
+		Organisation:     validate.Line(&f, "organisation", in.Organisation, true, MaxOrganisation),
+		OrganisationType: validate.Choice(&f, "organisationType", in.OrganisationType, s.Config.OrganisationTypes),
+		ContactName:      validate.Line(&f, "contactName", in.ContactName, true, MaxName),
+		Email:            validate.Email(&f, "email", in.Email),
+		Phone:            validate.Phone(&f, "phone", in.Phone),
+		Website:          validate.Website(&f, "website", in.Website),
+		WorkingGroups:    validate.Choices(&f, "workingGroups", in.WorkingGroups, s.Config.WorkingGroups, true),
+		RegionalNetworks: validate.Choices(&f, "regionalNetworks", in.RegionalNetworks, s.Config.RegionalNetworks(), false),
+		Message:          validate.Text(&f, "message", in.Message, false, MaxMessage),
+		Locale:           locale,
+	}
+	validate.Consent(&f, "consent", in.Consent)
+	return app, f.Err()
+}
+
+// DedupKey identifies an organisation applying with an address, however
+// the name's case and spacing were typed.
+func DedupKey(keys *secret.Keys, addr, organisation string) string {
+	org := strings.ToLower(strings.Join(strings.Fields(organisation), " "))
+	return keys.Hash("partner-application", email.Key(addr)+"\x00"+org)
+}
+
+// Result of a registration.
+type Result struct {
+	ID      string
+	Status  Status
+	Created bool // false when an identical pending application answered
+}
+
+// Register stores a new application and queues its confirm mail. Repeating
+// it while the first is pending returns the first and changes nothing.
+func (s *Service) Register(ctx context.Context, in Input, locale string) (Result, error) {
+	app, err := s.Parse(in, locale)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.Now().UTC()
+	app.ID = id.New(now)
+	app.Status = PendingConfirmation
+	app.CreatedAt = now
+	app.Consent = Consent{At: now, PolicyVersion: s.Config.Privacy.Version}
+	app.ExpiresAt = now.Add(network.Days(s.Config.Retention.UnconfirmedApplicationDays))
+	app.DedupKey = DedupKey(s.Keys, app.Email, app.Organisation)
+
+	nonce := secret.NewNonce()
+	token := Token{
+		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:   ConfirmPurpose,
+		Ref:       app.ID,
+		ExpiresAt: now.Add(s.Config.TokenValidity()),
+	}
+	// The address is not verified yet: the mail carries none of the text the
+	// applicant typed, so the form cannot send words to a stranger.
+	confirm := outbox.Mail{
+		ID:         id.New(now),
+		Template:   "partner.confirm",
+		Locale:     app.Locale,
+		To:         []string{app.Email},
+		TokenNonce: nonce,
+		Data:       map[string]string{"expiresAt": token.ExpiresAt.Format(time.RFC3339)},
+		CreatedAt:  now,
+	}
+	existing, err := s.Store.Create(ctx, app, token, confirm)
+	if errors.Is(err, ErrDuplicate) {
+		prior, err := s.Store.Application(ctx, existing)
+		if err != nil {
+			return Result{}, storageError(err)
+		}
+		return Result{ID: prior.ID, Status: prior.Status}, nil
+	}
+	if err != nil {
+		return Result{}, storageError(err)
+	}
+	return Result{ID: app.ID, Status: PendingConfirmation, Created: true}, nil
+}
+
+// Lookup resolves a confirm token without changing anything, for the page
+// a mail link opens (mail scanners prefetch links).
+func (s *Service) Lookup(ctx context.Context, token string) (Application, error) {
+	if token == "" || len(token) > 100 {
+		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
+	}
+	t, err := s.Store.Token(ctx, secret.TokenHash(token))
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Purpose != ConfirmPurpose) {
+		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
+	}
+	if err != nil {
+		return Application{}, storageError(err)
+	}
+	if !s.Now().Before(t.ExpiresAt) {
+		return Application{}, apperr.New(apperr.Gone, "problem.gone")
+	}
+	app, err := s.Store.Application(ctx, t.Ref)
+	if errors.Is(err, ErrNotFound) {
+		return Application{}, apperr.New(apperr.Gone, "problem.gone")
+	}
+	if err != nil {
+		return Application{}, storageError(err)
+	}
+	return app, nil
+}
+
+// Confirm is the applicant pressing the button: the application moves on to
+// review and the coordinators are told. Pressing it twice is harmless.
+func (s *Service) Confirm(ctx context.Context, token string) (Status, error) {
+	app, err := s.Lookup(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if app.Status != PendingConfirmation {
+		return app.Status, nil
+	}
+	now := s.Now().UTC()
+	m := s.reviewMail(app, now)
+	err = s.Store.Confirm(ctx, app.ID, now, now.Add(network.Days(s.Config.Retention.PendingReviewDays)), m)
+	if errors.Is(err, ErrState) {
+		// Someone pressed it at the same moment; report what is stored now.
+		app, err = s.Store.Application(ctx, app.ID)
+		if err != nil {
+			return "", storageError(err)
+		}
+		return app.Status, nil
+	}
+	if err != nil {
+		return "", storageError(err)
+	}
+	return PendingReview, nil
+}
+
+// reviewMail tells the coordinators everything they need to decide, in the
+// county's language; Reply-To reaches the applicant, whose address is now
+// confirmed.
+func (s *Service) reviewMail(app Application, now time.Time) outbox.Mail {
+	cfg := s.Config
+	locale := i18n.Default
+	labels := func(list []network.Choice, ids []string) string {
+		var out []string
+		for _, id := range ids {
+			if ch, ok := network.Find(list, id); ok {
+				out = append(out, ch.Label.In(locale))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	orgType, _ := network.Find(cfg.OrganisationTypes, app.OrganisationType)
+	var cc []string
+	seen := map[string]bool{cfg.MainInbox(): true}
+	for _, nid := range app.RegionalNetworks {
+		if ch, ok := network.Find(cfg.RegionalNetworks(), nid); ok && ch.Inbox != "" && !seen[ch.Inbox] {
+			seen[ch.Inbox] = true
+			cc = append(cc, ch.Inbox)
+		}
+	}
+	return outbox.Mail{
+		ID:          id.New(now),
+		Template:    "partner.review",
+		Locale:      locale,
+		To:          []string{cfg.MainInbox()},
+		Cc:          cc,
+		ReplyTo:     app.Email,
+		ReplyToName: app.ContactName,
+		Data: map[string]string{
+			"applicationId":    app.ID,
+			"organisation":     app.Organisation,
+			"organisationType": orgType.Label.In(locale),
+			"contactName":      app.ContactName,
+			"email":            app.Email,
+			"phone":            app.Phone,
+			"website":          app.Website,
+			"workingGroups":    labels(cfg.WorkingGroups, app.WorkingGroups),
+			"regionalNetworks": labels(cfg.RegionalNetworks(), app.RegionalNetworks),
+			"message":          app.Message,
+			"applicantLocale":  app.Locale,
+			"createdAt":        app.CreatedAt.Format(time.RFC3339),
+			"consentAt":        app.Consent.At.Format(time.RFC3339),
+			"consentVersion":   app.Consent.PolicyVersion,
+		},
+		CreatedAt: now,
+	}
+}
+
+// Approved lists the network's partners for the public list.
+func (s *Service) Approved(ctx context.Context) ([]Application, error) {
+	apps, err := s.Store.Approved(ctx)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return apps, nil
+}
+
+func storageError(err error) error {
+	if _, ok := errors.AsType[*apperr.Error](err); ok {
+		return err
+	}
+	return apperr.Wrap(apperr.Unavailable, "problem.unavailable", err)
+}

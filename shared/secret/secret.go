@@ -1,0 +1,64 @@
+// Package secret derives what must not be guessable from one deployment key:
+// keyed hashes of email addresses (found for export and erasure without being
+// readable) and the tokens in confirm and cancel links.
+package secret
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+)
+
+// Keys holds purpose-separated keys derived from the deployment key.
+type Keys struct {
+	email []byte
+	token []byte
+}
+
+// New derives the keys; the deployment key must have at least 32 bytes.
+func New(master []byte) (*Keys, error) {
+	if len(master) < 32 {
+		return nil, errors.New("secret: the key needs at least 32 bytes")
+	}
+	return &Keys{email: mac(master, "email-hash/v1"), token: mac(master, "link-token/v1")}, nil
+}
+
+func mac(key []byte, msg string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(msg))
+	return h.Sum(nil)
+}
+
+// EmailHash is the keyed hash of a normalised, lower-cased address.
+func (k *Keys) EmailHash(emailKey string) string {
+	return hex.EncodeToString(mac(k.email, emailKey))
+}
+
+// Hash is a keyed hash of any identifying string (an organisation name), for
+// uniqueness keys that must not reveal what they stand for.
+func (k *Keys) Hash(purpose, s string) string {
+	return hex.EncodeToString(mac(k.email, purpose+"\x00"+s))
+}
+
+// NewNonce returns 128 random bits, the seed of one link token.
+func NewNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Token is the link token for nonce. The outbox stores only the nonce and
+// the token table only TokenHash(token), so the table alone never yields a
+// working link: that also needs the deployment key.
+func (k *Keys) Token(nonce string) string {
+	return base64.RawURLEncoding.EncodeToString(mac(k.token, nonce))
+}
+
+// TokenHash is how a token is stored and looked up.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
