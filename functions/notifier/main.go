@@ -25,7 +25,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := env.Deliverer()
+	d, err := notify.FromEnv(env)
 	if err != nil {
 		return err
 	}

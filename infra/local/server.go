@@ -25,6 +25,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/mail/sesmail"
 	"github.com/wartburgkreis/netzwerk/shared/mailtext"
 	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/notify"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -46,7 +47,7 @@ type server struct {
 	deliveries sync.WaitGroup
 	loops      sync.WaitGroup
 	stop       context.CancelFunc
-	closers  []func()
+	closers    []func()
 }
 
 func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error) {
@@ -92,7 +93,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s.Deliverer = lambdaenv.NewDeliverer(store, renderer, sender, cfg, log)
+	s.Deliverer = notify.NewDeliverer(store, renderer, sender, cfg, log)
 
 	// In place of the stream: every committed mail is tried at once, in the
 	// background, as the notifier would.

@@ -74,9 +74,9 @@ func keyOf(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
-func str(v string) types.AttributeValue  { return &types.AttributeValueMemberS{Value: v} }
-func num(v string) types.AttributeValue  { return &types.AttributeValueMemberN{Value: v} }
-func numInt(v int) types.AttributeValue  { return num(strconv.Itoa(v)) }
+func str(v string) types.AttributeValue       { return &types.AttributeValueMemberS{Value: v} }
+func num(v string) types.AttributeValue       { return &types.AttributeValueMemberN{Value: v} }
+func numInt(v int) types.AttributeValue       { return num(strconv.Itoa(v)) }
 func timeAV(t time.Time) types.AttributeValue { return str(ts(t)) }
 
 // ErrUnavailable wraps storage failures the caller should answer with 503.

@@ -49,7 +49,6 @@ type appItem struct {
 	ExpiresAt        int64    `dynamodbav:"expiresAt,omitempty"`
 }
 
-
 func (s *Store) appKey(id string) map[string]types.AttributeValue {
 	return keyOf(s.key("application", id), appSK)
 }

@@ -108,4 +108,3 @@ func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
 }
-

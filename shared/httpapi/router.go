@@ -48,7 +48,6 @@ func (r route) match(req *http.Request, parts []string) bool {
 	return true
 }
 
-
 func (rt *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	parts := split(req.URL.Path)
 	var allowed []string

@@ -1,6 +1,7 @@
 // Package lambdaenv builds, once per Lambda cold start, what every function
-// needs from its environment: the network configuration, the keys, the
-// DynamoDB store and the mail delivery.
+// needs from its environment: the network configuration, the keys and the
+// DynamoDB store. Mail delivery is package notify's, so the HTTP functions
+// carry no SES client.
 package lambdaenv
 
 import (
@@ -10,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -18,14 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
-	"github.com/wartburgkreis/netzwerk/shared/mail"
-	"github.com/wartburgkreis/netzwerk/shared/mail/sesmail"
-	"github.com/wartburgkreis/netzwerk/shared/mailtext"
 	"github.com/wartburgkreis/netzwerk/shared/network"
-	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
@@ -39,9 +34,9 @@ type Env struct {
 }
 
 // Load reads the environment: TABLE_NAME, HASH_KEY, NETWORK_CONFIG (a path,
-// relative to the function's directory) and optionally PUBLIC_BASE_URL,
-// which overrides the configuration's, since the API's address is known only
-// after deployment.
+// relative to the function's directory) and optionally PUBLIC_BASE_URL and
+// SENDER_ADDRESS, which override the configuration's: the API's address is
+// known only after deployment, the sender is the verified SES identity.
 func Load(ctx context.Context) (*Env, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
@@ -66,6 +61,10 @@ func Load(ctx context.Context) (*Env, error) {
 	}
 	if u := os.Getenv("PUBLIC_BASE_URL"); u != "" {
 		cfg.PublicBaseURL = u
+	}
+	if a := os.Getenv("SENDER_ADDRESS"); a != "" {
+		// The deployment's verified SES identity wins over the file's.
+		cfg.Sender.Address = a
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
 		// Explicit: a few quick tries inside one invocation; the outbox and
@@ -99,29 +98,5 @@ func NewStore(api dynamo.API, table string, cfg *network.Config, keys *secret.Ke
 		SentMailRetention: network.Days(cfg.Retention.SentMailDays),
 		ConflictRetries:   4,
 		HashEmail:         keys.EmailHash,
-	}
-}
-
-// Deliverer sends outbox mail through SES.
-func (e *Env) Deliverer() (*outbox.Deliverer, error) {
-	renderer, err := mailtext.New(e.Config, e.Keys)
-	if err != nil {
-		return nil, err
-	}
-	ses := sesv2.NewFromConfig(e.AWS)
-	return NewDeliverer(e.Store, renderer, sesmail.New(ses, os.Getenv("SES_CONFIGURATION_SET")), e.Config, e.Log), nil
-}
-
-// NewDeliverer is delivery as every deployment uses it.
-func NewDeliverer(store outbox.Store, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
-	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
-	return &outbox.Deliverer{
-		Store:           store,
-		Renderer:        r,
-		Sender:          sender,
-		Policy:          outbox.DefaultPolicy,
-		Now:             time.Now,
-		MessageIDDomain: domain,
-		Log:             log,
 	}
 }

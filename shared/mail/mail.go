@@ -84,8 +84,8 @@ func (e *PermanentError) Error() string {
 func (e *PermanentError) Unwrap() error { return e.Err }
 
 // IsPermanent reports whether err must not be retried: a PermanentError from
-// a Sender, or a message that cannot be rendered. Every other error,
-// including nil context errors from timeouts and network failures, is
+// a Sender, or a message that cannot be rendered (ErrInvalidMessage). Every
+// other error, including timeouts, cancellations and network failures, is
 // transient.
 func IsPermanent(err error) bool {
 	if err == nil {

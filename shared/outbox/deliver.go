@@ -111,9 +111,11 @@ func (d *Deliverer) send(ctx context.Context, item Item) (reason string, permane
 		return "encode", true
 	}
 	if err := d.Sender.Send(ctx, env); err != nil {
-		var perm *mail.PermanentError
-		if errors.As(err, &perm) {
+		if perm, ok := errors.AsType[*mail.PermanentError](err); ok {
 			return "rejected:" + perm.Reason, true
+		}
+		if mail.IsPermanent(err) {
+			return "rejected", true
 		}
 		return "transient", false
 	}

@@ -44,7 +44,12 @@ func New(api API, configurationSet string) *Sender {
 // transient and returned as the SDK reported it.
 func (s *Sender) Send(ctx context.Context, e mail.Envelope) error {
 	if e.From == "" || len(e.To) == 0 || len(e.Data) == 0 {
-		return fmt.Errorf("sesmail: envelope needs a sender, recipients and data: %w", mail.ErrInvalidMessage)
+		// A PermanentError as well as ErrInvalidMessage, so that callers
+		// testing either way stop retrying.
+		return &mail.PermanentError{
+			Reason: "invalid-envelope",
+			Err:    fmt.Errorf("sesmail: envelope needs a sender, recipients and data: %w", mail.ErrInvalidMessage),
+		}
 	}
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(e.From),

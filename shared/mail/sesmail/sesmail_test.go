@@ -96,6 +96,13 @@ func TestSendRejectsIncompleteEnvelope(t *testing.T) {
 			if !mail.IsPermanent(err) {
 				t.Errorf("IsPermanent(%v): got false, want true", err)
 			}
+			var pe *mail.PermanentError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Send error %v: got no PermanentError, want one", err)
+			}
+			if got, want := pe.Reason, "invalid-envelope"; got != want {
+				t.Errorf("Reason: got %q, want %q", got, want)
+			}
 			if got, want := api.calls, 0; got != want {
 				t.Errorf("API calls: got %d, want %d", got, want)
 			}

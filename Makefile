@@ -1,0 +1,56 @@
+# The verbs people type. `make run` and `make test` work on a fresh machine
+# with Go, Node.js and cfn-lint; everything else they need they install.
+
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE := $(GOBIN)/aws-lambda-rie
+SES_LOCAL := infra/ses-local/node_modules/aws-ses-v2-local/dist/cli.js
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+.DEFAULT_GOAL := help
+include infra/sam.mk
+
+.PHONY: help run test test-deps lint fmt-check vet build bench deploy clean
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
+
+run: ## serve the whole API on 127.0.0.1:8080 (embedded DynamoDB, mail in .local/mail)
+	$(GO) run ./infra/local $(ARGS)
+
+test: test-deps lint ## install what the tests need, lint, run every test
+	$(GO) test -count=1 ./...
+
+test-deps: $(SES_LOCAL) $(RIE) ## SES emulator (npm, from the lockfile) and the Lambda Runtime Interface Emulator (pinned)
+
+$(SES_LOCAL): infra/ses-local/package.json infra/ses-local/package-lock.json
+	cd infra/ses-local && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(RIE):
+	GOFLAGS= $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+lint: fmt-check vet lint-template ## gofmt, go vet, cfn-lint
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+build: ## build every function as AWS runs it (linux/arm64) into bin/<name>/
+	@for f in $(FUNCTIONS); do \
+		$(MAKE) --no-print-directory build-$$(echo $$f | sed 's/./\U&/')Function ARTIFACTS_DIR=bin/$$f || exit 1; \
+		echo "bin/$$f/bootstrap: $$(stat -c %s bin/$$f/bootstrap) bytes"; \
+	done
+
+bench: ## benchmarks, reported as ratios within one run
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+deploy: ## sam build && sam deploy --guided
+	sam build && sam deploy --guided
+
+clean:
+	rm -rf bin .aws-sam .local
