@@ -75,6 +75,7 @@ type options struct {
 	sesConfiguration string
 	sweepEvery       time.Duration
 	demo             bool
+	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,7 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	miniserver "github.com/truora/minidyn/server"
@@ -82,7 +84,12 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err := dynamo.CreateTable(ctx, db, o.table); err != nil {
 		return nil, err
 	}
+	now := o.now
+	if now == nil {
+		now = time.Now
+	}
 	store := lambdaenv.NewStore(db, o.table, cfg, keys)
+	store.Now = now
 	s.Store = store
 
 	sender, err := s.mailSender(ctx, o)
@@ -94,6 +101,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		return nil, err
 	}
 	s.Deliverer = notify.NewDeliverer(store, renderer, sender, cfg, log)
+	s.Deliverer.Now = now
 
 	// In place of the stream: every committed mail is tried at once, in the
 	// background, as the notifier would.
@@ -121,10 +129,10 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	api := &httpapi.API{
 		Config: cfg,
 		Partners: &partner.Service{
-			Store: store, Config: cfg, Keys: keys, Now: time.Now,
+			Store: store, Config: cfg, Keys: keys, Now: now,
 		},
 		Log: log,
-		Now: time.Now,
+		Now: now,
 	}
 	s.Handler = api.Handler()
 	ok = true
@@ -133,7 +141,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 
 func (s *server) dynamoClient(ctx context.Context, o options) (*dynamodb.Client, error) {
 	if o.dynamoEndpoint != "" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := localAWSConfig(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -163,21 +171,37 @@ func (s *server) mailSender(ctx context.Context, o options) (mail.Sender, error)
 		s.MailTarget = o.mailDir
 		return maildir.New(o.mailDir), nil
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := localAWSConfig(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if awsCfg.Region == "" {
-		awsCfg.Region = "eu-central-1"
-	}
-	if awsCfg.Credentials == nil {
-		return nil, errors.New("no AWS credentials for the SES endpoint")
 	}
 	s.MailTarget = "SES at " + o.sesEndpoint
 	client := sesv2.NewFromConfig(awsCfg, func(opt *sesv2.Options) {
 		opt.BaseEndpoint = aws.String(o.sesEndpoint)
+		// One try per delivery attempt: the outbox does the retrying, on
+		// its own schedule.
+		opt.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1)
 	})
 	return sesmail.New(client, o.sesConfiguration), nil
+}
+
+// localAWSConfig is the standard AWS configuration (environment, profiles)
+// with what an emulator needs when nothing is configured: a region and
+// dummy credentials, which emulators accept and real endpoints refuse.
+func localAWSConfig(ctx context.Context) (aws.Config, error) {
+	// Never ask the EC2 metadata service: on a laptop or in CI that is
+	// traffic to an address that is not ours.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.Region == "" {
+		cfg.Region = "eu-central-1"
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
+	}
+	return cfg, nil
 }
 
 func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.Logger) {

@@ -205,10 +205,16 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 		TableName:              &s.Table,
 		IndexName:              aws.String(Index),
 		KeyConditionExpression: aws.String("gsi1pk = :due AND gsi1sk <= :now"),
+		// Sent and parked mails leave the index with their gsi1pk. The filter
+		// is a guard for stores that keep a removed index key (the minidyn
+		// emulator does): a mail that is not pending is never due.
+		FilterExpression:         aws.String("#status = :pending"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":due": str(s.duePK()),
 			// "~" sorts after every id, so mails due exactly now are included.
-			":now": str(ts(now) + "#~"),
+			":now":     str(ts(now) + "#~"),
+			":pending": str(string(outbox.Pending)),
 		},
 		Limit: aws.Int32(int32(limit)),
 	})

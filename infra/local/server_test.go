@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// local is the local server as `make run` builds it, listening on a free
+// loopback port, with an injected clock and no background sweeps: tests
+// sweep explicitly.
+type local struct {
+	*server
+	url     string
+	mailDir string
+	clock   *clock
+}
+
+func startLocal(t *testing.T, edit func(*options)) *local {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	o := options{
+		addr:       ln.Addr().String(),
+		mailDir:    t.TempDir(),
+		configPath: "../config/wartburgkreis.json",
+		table:      "netzwerk",
+		demo:       true,
+		now:        clk.Now,
+	}
+	if edit != nil {
+		edit(&o)
+	}
+	srv, err := newServer(context.Background(), o, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(srv.Handler)
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return &local{server: srv, url: hs.URL, mailDir: o.mailDir, clock: clk}
+}
+
+var client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func (l *local) request(t *testing.T, method, path, contentType, body string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, l.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// parsedMail is one .eml file, decoded.
+type parsedMail struct {
+	header mail.Header
+	text   string
+	html   string
+}
+
+func (l *local) mails(t *testing.T) []parsedMail {
+	t.Helper()
+	entries, err := os.ReadDir(l.mailDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []parsedMail
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".eml") {
+			continue
+		}
+		f, err := os.Open(filepath.Join(l.mailDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, parseMail(t, f))
+		f.Close()
+	}
+	return out
+}
+
+func parseMail(t *testing.T, r io.Reader) parsedMail {
+	t.Helper()
+	m, err := mail.ReadMessage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := parsedMail{header: m.Header}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(p) // quoted-printable is decoded by the reader
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
+		case "text/plain":
+			pm.text = string(b)
+		case "text/html":
+			pm.html = string(b)
+		}
+	}
+	return pm
+}
+
+func decodeHeader(t *testing.T, h mail.Header, key string) string {
+	t.Helper()
+	s, err := new(mime.WordDecoder).DecodeHeader(h.Get(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var tokenLink = regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_-]+)&locale=(\w+)`)
+
+func TestPartnerFlowEndToEnd(t *testing.T) {
+	l := startLocal(t, nil)
+	form := url.Values{
+		"organisation":     {`Verein <script>alert("x")</script> e. V.`},
+		"organisationType": {"association"},
+		"contactName":      {"Анна Петрова"},
+		"email":            {"verein@example.org"},
+		"workingGroups":    {"language", "housing"},
+		"regionalNetworks": {"eisenach", "wutha-farnroda"},
+		"message":          {"Wir bieten Sprachcafés an.\n<b>Bitte</b> melden Sie sich."},
+		"consent":          {"on"},
+		"locale":           {"en"},
+	}
+	resp, _ := l.request(t, "POST", "/partners", "application/x-www-form-urlencoded", form.Encode())
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: status %d, want 303", resp.StatusCode)
+	}
+	l.Wait()
+
+	mails := l.mails(t)
+	if len(mails) != 1 {
+		t.Fatalf("%d mails after registering, want 1", len(mails))
+	}
+	confirm := mails[0]
+	t.Run("confirm mail carries nothing the applicant typed", func(t *testing.T) {
+		if got := confirm.header.Get("To"); got != "<verein@example.org>" {
+			t.Errorf("To %q", got)
+		}
+		if subject := decodeHeader(t, confirm.header, "Subject"); !strings.Contains(subject, "Please confirm") {
+			t.Errorf("subject %q, want English", subject)
+		}
+		for _, typed := range []string{"Verein", "Анна", "Sprachcafé", "script"} {
+			if strings.Contains(confirm.text, typed) || strings.Contains(confirm.html, typed) {
+				t.Errorf("confirm mail contains %q", typed)
+			}
+		}
+	})
+	m := tokenLink.FindStringSubmatch(confirm.text)
+	if m == nil || m[2] != "en" {
+		t.Fatalf("no confirm link in %q", confirm.text)
+	}
+	token := m[1]
+
+	t.Run("the link's page changes nothing", func(t *testing.T) {
+		for range 3 { // mail scanners fetch links, sometimes repeatedly
+			resp, body := l.request(t, "GET", "/partners/confirm?token="+token+"&locale=en", "", "", "Accept", "text/html")
+			if resp.StatusCode != 200 || !strings.Contains(body, `<form method="post"`) || !strings.Contains(body, "Confirm now") {
+				t.Fatalf("confirm page %d: %.300s", resp.StatusCode, body)
+			}
+			if strings.Contains(body, "<script>") {
+				t.Error("confirm page shows the organisation unescaped")
+			}
+		}
+		_, body := l.request(t, "GET", "/partners/confirm?token="+token, "", "")
+		if !strings.Contains(body, `"pending_confirmation"`) {
+			t.Errorf("status after GETs: %s", body)
+		}
+		l.Wait()
+		if n := len(l.mails(t)); n != 1 {
+			t.Errorf("%d mails after GETs, want 1", n)
+		}
+	})
+
+	t.Run("the button confirms and tells the coordinators", func(t *testing.T) {
+		resp, _ := l.request(t, "POST", "/partners/confirm", "application/x-www-form-urlencoded", url.Values{"token": {token}, "locale": {"en"}}.Encode())
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/thanks/partner-confirmed?locale=en") {
+			t.Fatalf("confirm: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		l.Wait()
+		mails := l.mails(t)
+		if len(mails) != 2 {
+			t.Fatalf("%d mails, want 2", len(mails))
+		}
+		review := mails[1]
+		if mails[0].header.Get("Message-Id") == review.header.Get("Message-Id") {
+			review = mails[0]
+		}
+		if got := review.header.Get("To"); got != "<integration@example.org>" {
+			t.Errorf("To %q, want the network's inbox", got)
+		}
+		cc, err := review.header.AddressList("Cc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ccs []string
+		for _, a := range cc {
+			ccs = append(ccs, a.Address)
+		}
+		slices.Sort(ccs)
+		if want := []string{"netzwerk-eisenach@example.org", "netzwerk-wutha-farnroda@example.org"}; !slices.Equal(ccs, want) {
+			t.Errorf("Cc %v, want %v", ccs, want)
+		}
+		replyTo, err := review.header.AddressList("Reply-To")
+		if err != nil || len(replyTo) != 1 || replyTo[0].Name != "Анна Петрова" || replyTo[0].Address != "verein@example.org" {
+			t.Errorf("Reply-To %v (%v), want the applicant with her Cyrillic name", replyTo, err)
+		}
+		if subject := decodeHeader(t, review.header, "Subject"); !strings.HasPrefix(subject, "Neuer Partnerantrag: Verein") {
+			t.Errorf("subject %q", subject)
+		}
+		if !strings.Contains(review.html, "Verein &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; e. V.") ||
+			!strings.Contains(review.html, "&lt;b&gt;Bitte&lt;/b&gt;") || strings.Contains(review.html, "<script>") {
+			t.Errorf("HTML part does not escape what the applicant typed: %s", review.html)
+		}
+		for _, want := range []string{"AG Sprache, AG Wohnen und Projekte", "Sprachcafés", "Datenschutzerklärung Fassung 2026-02-27", "Sprache: en"} {
+			if !strings.Contains(review.text, want) {
+				t.Errorf("text part lacks %q:\n%s", want, review.text)
+			}
+		}
+	})
+
+	t.Run("confirming again is harmless", func(t *testing.T) {
+		resp, body := l.request(t, "POST", "/partners/confirm", "application/json", `{"token":"`+token+`"}`)
+		if resp.StatusCode != 200 || !strings.Contains(body, `"pending_review"`) {
+			t.Errorf("second confirm: %d %s", resp.StatusCode, body)
+		}
+		l.Wait()
+		if n := len(l.mails(t)); n != 2 {
+			t.Errorf("%d mails, want still 2", n)
+		}
+	})
+
+	t.Run("the link expires", func(t *testing.T) {
+		l.clock.Add(8 * 24 * time.Hour)
+		resp, _ := l.request(t, "GET", "/partners/confirm?token="+token, "", "")
+		if resp.StatusCode != http.StatusGone {
+			t.Errorf("expired link: status %d, want 410", resp.StatusCode)
+		}
+	})
+}
+
+func TestDemoPartners(t *testing.T) {
+	l := startLocal(t, nil)
+	resp, body := l.request(t, "GET", "/partners", "", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	for _, want := range []string{"Jobcenter Wartburgkreis", "Staatliches Schulamt Westthüringen", "Denk bunt im Wartburgkreis"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("partners lack %q", want)
+		}
+	}
+	if strings.Contains(body, "@example.org") {
+		t.Error("the public list shows an email address")
+	}
+}
+
+// TestMailSurvivesSESOutage: with SES down the application is stored and
+// acknowledged, its mail waits, and it goes out once SES is back — once.
+func TestMailSurvivesSESOutage(t *testing.T) {
+	ses := testenv.NewSESEmulator(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "eu-central-1")
+	l := startLocal(t, func(o *options) { o.sesEndpoint = ses.Endpoint() })
+	to := testenv.UniqueAddress(t)
+
+	ses.Stop(t)
+	resp, body := l.request(t, "POST", "/partners", "application/json",
+		`{"organisation":"Ausfall e. V.","organisationType":"other","contactName":"Test","email":"`+to+`","workingGroups":["work"],"consent":true}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("register with SES down: %d %s", resp.StatusCode, body)
+	}
+	l.Wait() // the immediate attempt failed and was rescheduled
+
+	l.clock.Add(30 * time.Second)
+	counts, err := l.Deliverer.Sweep(context.Background(), 10)
+	if err != nil || counts["delivered"] != 0 {
+		t.Fatalf("sweep before the mail is due: %v %v", counts, err)
+	}
+
+	ses.Start(t)
+	l.clock.Add(2 * time.Minute)
+	counts, err = l.Deliverer.Sweep(context.Background(), 10)
+	if err != nil || counts["delivered"] != 1 {
+		t.Fatalf("sweep after SES is back: %v %v, want 1 delivered", counts, err)
+	}
+	l.clock.Add(time.Hour)
+	if counts, _ := l.Deliverer.Sweep(context.Background(), 10); len(counts) != 0 {
+		t.Errorf("a later sweep still found mail: %v", counts)
+	}
+	got := ses.Messages(t, to)
+	if len(got) != 1 || !strings.Contains(got[0].Subject, "Bitte bestätigen") {
+		t.Fatalf("SES received %d mails for %s, want exactly the confirm mail: %+v", len(got), to, got)
+	}
+}

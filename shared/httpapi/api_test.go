@@ -1,0 +1,155 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// clock is a settable time source shared by the store and the service.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	srv     *httptest.Server
+	handler http.Handler
+	db     *testenv.DynamoDB
+	clock  *clock
+	config *network.Config
+	keys   *secret.Keys
+	mails  *[]string // ids the store reported as written
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	cfg, err := network.Load("../../infra/config/wartburgkreis.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := secret.New([]byte("httpapi-test-key-0123456789abcdef0123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testenv.NewDynamoDB(t)
+	clk := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	store := lambdaenv.NewStore(db.Client, db.Table, cfg, keys)
+	store.Now = clk.Now
+	var mu sync.Mutex
+	var mails []string
+	store.OnMail = func(ids []string) { mu.Lock(); mails = append(mails, ids...); mu.Unlock() }
+	api := &httpapi.API{
+		Config:   cfg,
+		Partners: &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
+		Log:      slog.New(slog.DiscardHandler),
+		Now:      clk.Now,
+	}
+	h := api.Handler()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, handler: h, db: db, clock: clk, config: cfg, keys: keys, mails: &mails}
+}
+
+// noRedirect lets tests see 303 answers.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (f *fixture) do(t *testing.T, method, path, contentType string, body []byte, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+type problem struct {
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func decodeProblem(t *testing.T, r response) problem {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("content type %q, want application/problem+json; body %s", ct, r.body)
+	}
+	var p problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("problem body %s: %v", r.body, err)
+	}
+	if p.Status != r.status {
+		t.Errorf("problem status %d, response status %d", p.Status, r.status)
+	}
+	return p
+}
+
+// validApplication is a complete application; tests change one field.
+func validApplication() map[string]any {
+	return map[string]any{
+		"organisation":     "Caritasverband Eisenach",
+		"organisationType": "welfare",
+		"contactName":      "Erika Müller",
+		"email":            "beratung@example.org",
+		"phone":            "03691 123456",
+		"website":          "caritas-eisenach.example.org",
+		"workingGroups":    []string{"counselling", "language"},
+		"regionalNetworks": []string{"eisenach"},
+		"message":          "Wir möchten mitarbeiten.",
+		"consent":          true,
+	}
+}
+
+func jsonBody(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
