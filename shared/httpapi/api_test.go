@@ -33,11 +33,11 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 type fixture struct {
 	srv     *httptest.Server
 	handler http.Handler
-	db     *testenv.DynamoDB
-	clock  *clock
-	config *network.Config
-	keys   *secret.Keys
-	mails  *[]string // ids the store reported as written
+	db      *testenv.DynamoDB
+	clock   *clock
+	config  *network.Config
+	keys    *secret.Keys
+	mails   *[]string // ids the store reported as written
 }
 
 func newFixture(t testing.TB) *fixture {
