@@ -40,7 +40,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		{"post-partners-json.json", 202, "application/json", []string{`"status":"pending_confirmation"`}, nil},
 		{"post-partners-json.json", 200, "application/json", []string{`"status":"pending_confirmation"`}, nil}, // the repeat
 		{"post-partners-form-base64.json", 303, "", nil,
-			map[string]string{"Location": "https://netzwerk.example.org/thanks/partner-application?locale=en"}},
+			map[string]string{"Location": "thanks/partner-application?locale=en"}},
 		{"post-partners-invalid.json", 422, "application/problem+json", []string{`"field":"email"`, `"field":"consent"`, "Please agree"}, nil},
 		{"post-partners-malformed.json", 400, "application/problem+json", []string{`"code":"malformed"`}, nil},
 		{"get-options.json", 200, "application/json", []string{`"Working group: language"`, `"wutha-farnroda"`}, nil},

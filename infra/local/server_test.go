@@ -187,6 +187,15 @@ func TestPartnerFlowEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("register: status %d, want 303", resp.StatusCode)
 	}
+	// A browser follows the relative Location to the thank-you page.
+	thanks, err := url.Parse(l.url + "/partners")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thanks = thanks.ResolveReference(&url.URL{Path: "thanks/partner-application", RawQuery: "locale=en"})
+	if _, body := l.request(t, "GET", thanks.RequestURI(), "", "", "Accept", "text/html"); !strings.Contains(body, "Thank you for your application") {
+		t.Errorf("thank-you page at %s: %.200s", thanks, body)
+	}
 	l.Wait()
 
 	mails := l.mails(t)
@@ -235,7 +244,7 @@ func TestPartnerFlowEndToEnd(t *testing.T) {
 
 	t.Run("the button confirms and tells the coordinators", func(t *testing.T) {
 		resp, _ := l.request(t, "POST", "/partners/confirm", "application/x-www-form-urlencoded", url.Values{"token": {token}, "locale": {"en"}}.Encode())
-		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/thanks/partner-confirmed?locale=en") {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "../thanks/partner-confirmed?locale=en" {
 			t.Fatalf("confirm: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		l.Wait()

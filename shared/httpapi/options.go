@@ -58,9 +58,11 @@ func (a *API) thanks(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// seeOther sends a form poster to its thank-you page, under the public
-// base URL so it works behind any custom domain or path.
-func (a *API) seeOther(w http.ResponseWriter, page, loc string) {
-	w.Header().Set("Location", strings.TrimRight(a.Config.PublicBaseURL, "/")+"/thanks/"+page+"?locale="+loc)
+// seeOther sends a form poster to its thank-you page. The Location is
+// relative to the request's path, so it stays right behind any custom
+// domain or base path without configuration.
+func seeOther(w http.ResponseWriter, r *http.Request, page, loc string) {
+	up := strings.Repeat("../", max(strings.Count(strings.Trim(r.URL.Path, "/"), "/"), 0))
+	w.Header().Set("Location", up+"thanks/"+page+"?locale="+loc)
 	w.WriteHeader(http.StatusSeeOther)
 }

@@ -20,7 +20,7 @@ func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsHTML(r) {
-		a.seeOther(w, "partner-application", loc)
+		seeOther(w, r, "partner-application", loc)
 		return
 	}
 	status := http.StatusAccepted
@@ -103,7 +103,7 @@ func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsHTML(r) {
-		a.seeOther(w, "partner-confirmed", locale(r, in.Locale))
+		seeOther(w, r, "partner-confirmed", locale(r, in.Locale))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})

@@ -184,9 +184,8 @@ func TestFormPosts(t *testing.T) {
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("status %d, want 303; body %s", r.status, r.body)
 		}
-		want := f.config.PublicBaseURL + "/thanks/partner-application?locale=en"
-		if got := r.header.Get("Location"); got != want {
-			t.Errorf("Location %q, want %q", got, want)
+		if got, want := r.header.Get("Location"), "thanks/partner-application?locale=en"; got != want {
+			t.Errorf("Location %q, want %q (relative to /partners)", got, want)
 		}
 		page := f.do(t, "GET", "/thanks/partner-application?locale=en", "", nil, "Accept", "text/html")
 		if page.status != 200 || !strings.Contains(string(page.body), "Thank you for your application") {
