@@ -41,6 +41,9 @@ func Normalize(addr string) (string, error) {
 		return "", ErrInvalid
 	}
 	out := local + "@" + strings.ToLower(ascii)
+	if len(out) > maxLen { // punycode is longer than what was typed
+		return "", ErrInvalid
+	}
 	// net/mail has the RFC 5322 grammar; let it reject what it must.
 	if p, err := mail.ParseAddress(out); err != nil || p.Address != out {
 		return "", ErrInvalid

@@ -123,10 +123,12 @@ func T(locale, key string, args ...string) string {
 	if !ok {
 		return key
 	}
+	// One pass, so a placeholder inside an argument stays as typed.
+	pairs := make([]string, 0, 2*len(args))
 	for i, a := range args {
-		msg = strings.ReplaceAll(msg, "{"+strconv.Itoa(i)+"}", a)
+		pairs = append(pairs, "{"+strconv.Itoa(i)+"}", a)
 	}
-	return msg
+	return strings.NewReplacer(pairs...).Replace(msg)
 }
 
 // Has reports whether key exists in the default catalog; tests use it to

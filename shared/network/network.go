@@ -5,6 +5,7 @@ package network
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -119,14 +120,14 @@ func (c *Config) validate() error {
 	if !idPattern.MatchString(c.ID) {
 		return fmt.Errorf("id %q: lower-case letters, digits and dashes", c.ID)
 	}
-	if c.Name.In(i18n.Default) == "" {
+	if c.Name[i18n.Default] == "" { // not In: it falls back to any language
 		return fmt.Errorf("name: a German name is required")
 	}
 	u, err := url.Parse(c.PublicBaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("publicBaseURL %q: an absolute http(s) URL", c.PublicBaseURL)
 	}
-	if _, err := mail.ParseAddress(c.Sender.Address); err != nil {
+	if err := bareAddress(c.Sender.Address); err != nil {
 		return fmt.Errorf("sender.address: %w", err)
 	}
 	if c.Privacy.URL == "" || c.Privacy.Version == "" {
@@ -174,15 +175,28 @@ func (c *Config) validate() error {
 				return fmt.Errorf("%s: id %q missing, malformed or repeated", name, ch.ID)
 			}
 			seen[ch.ID] = true
-			if ch.Label.In(i18n.Default) == "" {
+			if ch.Label[i18n.Default] == "" {
 				return fmt.Errorf("%s[%s]: a German label is required", name, ch.ID)
 			}
 			if ch.Inbox != "" {
-				if _, err := mail.ParseAddress(ch.Inbox); err != nil {
+				if err := bareAddress(ch.Inbox); err != nil {
 					return fmt.Errorf("%s[%s].inbox: %w", name, ch.ID, err)
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// bareAddress accepts only what mail is sent to as it stands: one address,
+// without a display name or anything around it.
+func bareAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return err
+	}
+	if a.Name != "" || a.Address != s {
+		return errors.New("a bare address without a display name")
 	}
 	return nil
 }

@@ -90,7 +90,13 @@ func Phone(f *apperr.Fields, field, v string) string {
 	if v == "" {
 		return ""
 	}
-	if !phonePattern.MatchString(v) {
+	digits := 0
+	for _, r := range v {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if !phonePattern.MatchString(v) || digits < 3 {
 		f.Add(field, Invalid, "")
 		return ""
 	}

@@ -1,0 +1,118 @@
+package id_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/id"
+)
+
+var epoch = time.Date(2026, 2, 27, 9, 30, 0, 0, time.UTC)
+
+func TestValid(t *testing.T) {
+	good := id.New(epoch)
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"new id", good, true},
+		{"all zeros", strings.Repeat("0", 26), true},
+		{"empty", "", false},
+		{"too short", good[:25], false},
+		{"too long", good + "0", false},
+		{"upper case", strings.ToUpper(good), false},
+		{"letter i not in the alphabet", "i" + good[1:], false},
+		{"letter l not in the alphabet", "l" + good[1:], false},
+		{"letter o not in the alphabet", "o" + good[1:], false},
+		{"letter u not in the alphabet", "u" + good[1:], false},
+		{"dash", "-" + good[1:], false},
+		{"path traversal", "../" + good[3:], false},
+		{"padding", good[:24] + "==", false},
+		{"space", " " + good[1:], false},
+		{"non-ASCII", "ä" + good[2:], false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := id.Valid(tt.in); got != tt.want {
+				t.Errorf("Valid(%q): got %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewShape(t *testing.T) {
+	for _, at := range []time.Time{time.Unix(0, 0), epoch, time.Date(2100, 12, 31, 23, 59, 59, 999e6, time.UTC)} {
+		t.Run(at.Format(time.RFC3339), func(t *testing.T) {
+			got := id.New(at)
+			if len(got) != 26 {
+				t.Errorf("len(New(%v)): got %d, want 26", at, len(got))
+			}
+			if !id.Valid(got) {
+				t.Errorf("Valid(New(%v)) = Valid(%q): got false, want true", at, got)
+			}
+		})
+	}
+}
+
+// Ids sort like the times they were made at, to the millisecond.
+func TestSortableByTime(t *testing.T) {
+	tests := []struct {
+		name  string
+		times []time.Time
+	}{
+		{"milliseconds apart", []time.Time{epoch, epoch.Add(time.Millisecond), epoch.Add(2 * time.Millisecond)}},
+		{"seconds apart", []time.Time{epoch, epoch.Add(time.Second), epoch.Add(59 * time.Second)}},
+		{"years apart", []time.Time{
+			time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC), epoch, time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
+			time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		}},
+		{"time zones do not matter", []time.Time{
+			epoch, epoch.Add(time.Millisecond).In(time.FixedZone("UTC-10", -10*3600)),
+			epoch.Add(2 * time.Millisecond).In(time.FixedZone("UTC+14", 14*3600)),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Many ids per time, so random bits never decide the order.
+			for round := range 200 {
+				var ids []string
+				for _, at := range tt.times {
+					ids = append(ids, id.New(at))
+				}
+				if !slices.IsSorted(ids) {
+					t.Fatalf("round %d: ids for increasing times %v: got unsorted %q", round, tt.times, ids)
+				}
+			}
+		})
+	}
+	// A long run, one id per millisecond.
+	var ids []string
+	for i := range 5000 {
+		ids = append(ids, id.New(epoch.Add(time.Duration(i)*time.Millisecond)))
+	}
+	if !slices.IsSorted(ids) {
+		t.Errorf("ids for 5000 increasing milliseconds: got unsorted, want sorted")
+	}
+}
+
+func TestUnique(t *testing.T) {
+	const n = 10000
+	seen := make(map[string]bool, n)
+	for i := range n {
+		// The same millisecond for all: only the random bits tell them apart.
+		s := id.New(epoch)
+		if seen[s] {
+			t.Fatalf("New: got %q twice within %d ids, want unique", s, i+1)
+		}
+		seen[s] = true
+	}
+	// Ids of the same millisecond share the time prefix (48 bits = 9 whole
+	// characters) and differ after it.
+	a, b := id.New(epoch), id.New(epoch)
+	if a[:9] != b[:9] {
+		t.Errorf("time prefix: got %q and %q, want equal", a[:9], b[:9])
+	}
+}
