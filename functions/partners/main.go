@@ -3,12 +3,7 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/wartburgkreis/netzwerk/shared/apigw"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
@@ -17,28 +12,18 @@ import (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
-		slog.Error("start", "err", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context) error {
-	env, err := lambdaenv.Load(ctx)
-	if err != nil {
-		return err
-	}
-	api := &httpapi.API{
-		Config: env.Config,
-		Partners: &partner.Service{
-			Store:  env.Store,
+	lambdaenv.Main(func(env *lambdaenv.Env) (any, error) {
+		api := &httpapi.API{
 			Config: env.Config,
-			Keys:   env.Keys,
-			Now:    time.Now,
-		},
-		Log: env.Log,
-		Now: time.Now,
-	}
-	lambda.Start(apigw.Handler(api.Handler()))
-	return nil
+			Partners: &partner.Service{
+				Store:  env.Store,
+				Config: env.Config,
+				Keys:   env.Keys,
+				Now:    time.Now,
+			},
+			Log: env.Log,
+			Now: time.Now,
+		}
+		return apigw.Handler(api.Handler()), nil
+	})
 }

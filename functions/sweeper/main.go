@@ -3,32 +3,16 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/notify"
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
-		slog.Error("start", "err", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context) error {
-	env, err := lambdaenv.Load(ctx)
-	if err != nil {
-		return err
-	}
-	d, err := notify.FromEnv(env)
-	if err != nil {
-		return err
-	}
-	lambda.Start(notify.Sweeper(d, env.Log))
-	return nil
+	lambdaenv.Main(func(env *lambdaenv.Env) (any, error) {
+		d, err := notify.FromEnv(env)
+		if err != nil {
+			return nil, err
+		}
+		return notify.Sweeper(d, env.Log), nil
+	})
 }

@@ -16,20 +16,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // local is the local server as `make run` builds it, listening on a free
 // loopback port, with an injected clock and no background sweeps: tests
@@ -38,7 +29,7 @@ type local struct {
 	*server
 	url     string
 	mailDir string
-	clock   *clock
+	clock   *testenv.Clock
 }
 
 func startLocal(t *testing.T, edit func(*options)) *local {
@@ -47,7 +38,7 @@ func startLocal(t *testing.T, edit func(*options)) *local {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	o := options{
 		addr:       ln.Addr().String(),
 		mailDir:    t.TempDir(),

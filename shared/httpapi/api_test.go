@@ -20,21 +20,11 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
-// clock is a settable time source shared by the store and the service.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 type fixture struct {
 	srv     *httptest.Server
 	handler http.Handler
 	db      *testenv.DynamoDB
-	clock   *clock
+	clock   *testenv.Clock
 	config  *network.Config
 	keys    *secret.Keys
 	mails   *[]string // ids the store reported as written
@@ -51,7 +41,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	db := testenv.NewDynamoDB(t)
-	clk := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	store := lambdaenv.NewStore(db.Client, db.Table, cfg, keys)
 	store.Now = clk.Now
 	var mu sync.Mutex

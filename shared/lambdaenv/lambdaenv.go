@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -99,4 +100,20 @@ func NewStore(api dynamo.API, table string, cfg *network.Config, keys *secret.Ke
 		ConflictRetries:   4,
 		HashEmail:         keys.EmailHash,
 	}
+}
+
+// Main is a function's whole main: load the environment once per cold
+// start, build the handler, hand it to Lambda. A setup error ends the
+// process with one log line, which Lambda reports as an init failure.
+func Main(build func(*Env) (any, error)) {
+	env, err := Load(context.Background())
+	var handler any
+	if err == nil {
+		handler, err = build(env)
+	}
+	if err != nil {
+		slog.Error("start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler)
 }

@@ -156,7 +156,7 @@ func BuildFunction(t testing.TB, dir string) string {
 // buildLambda runs the deployment build and keeps the binary in memory, so
 // nothing outlives the test binary without a TestMain to clean it up.
 func buildLambda(dir string) ([]byte, error) {
-	root, err := lambdaRepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -183,25 +183,6 @@ func buildLambda(dir string) ([]byte, error) {
 	}
 	return os.ReadFile(out)
 }
-
-// lambdaRepoRoot is the nearest directory above the working directory (a
-// test's package directory) that holds go.mod.
-var lambdaRepoRoot = sync.OnceValues(func() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-})
 
 // RIEPath returns the pinned aws-lambda-rie binary from PATH, GOBIN or
 // GOPATH/bin. A missing or different emulator fails the test instead of

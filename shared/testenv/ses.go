@@ -153,7 +153,7 @@ func (e *SESEmulator) Start(t testing.TB) {
 	if e.proc != nil {
 		t.Fatal("testenv: SES emulator is already running")
 	}
-	root, err := sesRepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -297,7 +297,7 @@ func UniqueAddress(t testing.TB) string {
 // startFresh picks a free port and starts the emulator there, trying a new
 // port if another process grabbed the first between probe and bind.
 func (e *SESEmulator) startFresh() error {
-	root, err := sesRepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		return err
 	}
@@ -429,25 +429,6 @@ func sesEnv() []string {
 		}
 	}
 	return env
-}
-
-// sesRepoRoot walks up from the working directory (a package directory under
-// go test) to the directory holding go.mod.
-func sesRepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%w: no go.mod above the working directory", errSESSetup)
-		}
-		dir = parent
-	}
 }
 
 // sesOutput keeps the last sesOutputLimit bytes written to it; the emulator

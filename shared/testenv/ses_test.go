@@ -252,7 +252,7 @@ func TestSESMissingNodeModules(t *testing.T) {
 }
 
 func TestSESRepoRoot(t *testing.T) {
-	root, err := sesRepoRoot()
+	root, err := repoRoot()
 	if err != nil {
 		t.Fatalf("sesRepoRoot: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -29,14 +28,10 @@ func handle(ctx context.Context, in json.RawMessage) (reply, error) {
 	// Objects can steer the function into the failure modes the harness
 	// must report; anything else is just echoed.
 	var probe struct {
-		Fail    string `json:"fail"`
-		SleepMS int    `json:"sleepMs"`
-		Exit    *int   `json:"exit"`
+		Fail string `json:"fail"`
+		Exit *int   `json:"exit"`
 	}
 	_ = json.Unmarshal(in, &probe)
-	if probe.SleepMS > 0 {
-		time.Sleep(time.Duration(probe.SleepMS) * time.Millisecond)
-	}
 	if probe.Exit != nil {
 		os.Exit(*probe.Exit)
 	}
