@@ -177,6 +177,15 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 
 // get reads one live item, nil if there is none.
 func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	item, err := s.read(ctx, pk, sk)
+	if err != nil || item == nil || s.expired(item) {
+		return nil, err
+	}
+	return item, nil
+}
+
+// read reads one item as stored, expired or not; nil if there is none.
+func (s *Store) read(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
 	out, err := s.API.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.Table,
 		Key:            keyOf(pk, sk),
@@ -184,9 +193,6 @@ func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.Attrib
 	})
 	if err != nil {
 		return nil, err
-	}
-	if out.Item == nil || s.expired(out.Item) {
-		return nil, nil
 	}
 	return out.Item, nil
 }

@@ -50,6 +50,7 @@ func (s *Store) mailKey(id string) map[string]types.AttributeValue {
 
 func (s *Store) duePK() string    { return s.key("mail", "due") }
 func (s *Store) failedPK() string { return s.key("mail", "failed") }
+func (s *Store) sentPK() string   { return s.key("mail", "sent") }
 
 // mailPut is the transaction item that queues m. A new mail is due for the
 // sweeper after MailGrace, so it goes out even if the stream never delivers
@@ -159,27 +160,35 @@ func (s *Store) finish(ctx context.Context, id string, lease time.Time, update s
 }
 
 // MarkSent records delivery and drops the personal data the mail carried:
-// once sent, the record only says that and when.
+// once sent, the record only says that and when. It moves to the index's
+// sent partition rather than out of the index: the due partition then stays
+// exact on emulators whose index ignores a removed key (minidyn), and
+// coordinators can list what went out.
 func (s *Store) MarkSent(ctx context.Context, id string, lease, now time.Time) error {
 	return s.finish(ctx, id, lease,
-		"SET #status = :sent, sentAt = :now, expiresAt = :exp "+
-			"REMOVE leaseUntil, gsi1pk, gsi1sk, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
+		"SET #status = :sent, sentAt = :now, expiresAt = :exp, gsi1pk = :sentpk, gsi1sk = :gsk "+
+			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
 		map[string]types.AttributeValue{
-			":sent": str(string(outbox.Sent)),
-			":now":  timeAV(now),
-			":exp":  num(epoch(now.Add(s.SentMailRetention))),
+			":sent":   str(string(outbox.Sent)),
+			":now":    timeAV(now),
+			":exp":    num(epoch(now.Add(s.SentMailRetention))),
+			":sentpk": str(s.sentPK()),
+			":gsk":    str(ts(now) + "#" + id),
 		})
 }
 
-// Reschedule puts a failed mail back in the due index for a later attempt.
+// Reschedule puts a failed mail back in the due index for a later attempt
+// and releases the lease as of now (set, not removed, so the release holds
+// on emulators that ignore REMOVE).
 func (s *Store) Reschedule(ctx context.Context, id string, lease, next time.Time, reason string) error {
 	return s.finish(ctx, id, lease,
-		"SET nextAttemptAt = :next, gsi1pk = :due, gsi1sk = :gsk, lastError = :reason REMOVE leaseUntil",
+		"SET nextAttemptAt = :next, gsi1pk = :due, gsi1sk = :gsk, lastError = :reason, leaseUntil = :released",
 		map[string]types.AttributeValue{
-			":next":   timeAV(next),
-			":due":    str(s.duePK()),
-			":gsk":    str(ts(next) + "#" + id),
-			":reason": str(reason),
+			":next":     timeAV(next),
+			":due":      str(s.duePK()),
+			":gsk":      str(ts(next) + "#" + id),
+			":reason":   str(reason),
+			":released": timeAV(s.Now()),
 		})
 }
 
@@ -205,16 +214,10 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, er
 		TableName:              &s.Table,
 		IndexName:              aws.String(Index),
 		KeyConditionExpression: aws.String("gsi1pk = :due AND gsi1sk <= :now"),
-		// Sent and parked mails leave the index with their gsi1pk. The filter
-		// is a guard for stores that keep a removed index key (the minidyn
-		// emulator does): a mail that is not pending is never due.
-		FilterExpression:         aws.String("#status = :pending"),
-		ExpressionAttributeNames: map[string]string{"#status": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":due": str(s.duePK()),
 			// "~" sorts after every id, so mails due exactly now are included.
-			":now":     str(ts(now) + "#~"),
-			":pending": str(string(outbox.Pending)),
+			":now": str(ts(now) + "#~"),
 		},
 		Limit: aws.Int32(int32(limit)),
 	})

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -139,12 +140,12 @@ func (s *Store) tokenPut(t partner.Token) types.TransactWriteItem {
 
 // Token reads a live token by its hash.
 func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
-	item, err := s.get(ctx, s.key("token", hash), tokenSK)
+	item, err := s.live(ctx, s.key("token", hash), tokenSK)
+	if errors.Is(err, partner.ErrNotFound) {
+		return partner.Token{}, err
+	}
 	if err != nil {
 		return partner.Token{}, fmt.Errorf("read token: %w", err)
-	}
-	if item == nil {
-		return partner.Token{}, partner.ErrNotFound
 	}
 	var t struct {
 		Purpose   string `dynamodbav:"purpose"`
@@ -159,14 +160,30 @@ func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
 
 // Application reads a live application.
 func (s *Store) Application(ctx context.Context, id string) (partner.Application, error) {
-	item, err := s.get(ctx, s.key("application", id), appSK)
+	item, err := s.live(ctx, s.key("application", id), appSK)
+	if errors.Is(err, partner.ErrNotFound) {
+		return partner.Application{}, err
+	}
 	if err != nil {
 		return partner.Application{}, fmt.Errorf("read application: %w", err)
 	}
-	if item == nil {
-		return partner.Application{}, partner.ErrNotFound
-	}
 	return decodeApp(item)
+}
+
+// live reads an item asked for by key: partner.ErrNotFound if there is none,
+// partner.ErrExpired (also ErrNotFound) if it has expired but TTL has not
+// removed it yet, so the caller can say "expired" rather than "unknown".
+func (s *Store) live(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	item, err := s.read(ctx, pk, sk)
+	switch {
+	case err != nil:
+		return nil, err
+	case item == nil:
+		return nil, partner.ErrNotFound
+	case s.expired(item):
+		return nil, partner.ErrExpired
+	}
+	return item, nil
 }
 
 func decodeApp(item map[string]types.AttributeValue) (partner.Application, error) {
@@ -196,6 +213,10 @@ func decodeApp(item map[string]types.AttributeValue) (partner.Application, error
 // application lives and queues the coordinators' mail, all or nothing.
 func (s *Store) Confirm(ctx context.Context, id string, at, expiresAt time.Time, m outbox.Mail) error {
 	app, err := s.Application(ctx, id)
+	if errors.Is(err, partner.ErrExpired) {
+		// Expired is not pending confirmation, as the condition below also says.
+		return partner.ErrState
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package partner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
@@ -68,7 +69,10 @@ const ConfirmPurpose = "partner-confirm"
 
 // Errors the store reports; the service turns them into application errors.
 var (
-	ErrNotFound  = errors.New("partner: not found")
+	ErrNotFound = errors.New("partner: not found")
+	// ErrExpired is ErrNotFound for a record that is still stored but has
+	// expired: a link that worked once is "expired", not "invalid".
+	ErrExpired   = fmt.Errorf("%w: expired", ErrNotFound)
 	ErrDuplicate = errors.New("partner: a pending application exists")
 	ErrState     = errors.New("partner: the application is not in the expected state")
 )

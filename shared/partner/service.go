@@ -133,6 +133,9 @@ func (s *Service) Lookup(ctx context.Context, token string) (Application, error)
 		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
 	t, err := s.Store.Token(ctx, secret.TokenHash(token))
+	if errors.Is(err, ErrExpired) {
+		return Application{}, apperr.New(apperr.Gone, "problem.gone")
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Purpose != ConfirmPurpose) {
 		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
@@ -165,9 +168,13 @@ func (s *Service) Confirm(ctx context.Context, token string) (Status, error) {
 	now := s.Now().UTC()
 	m := s.reviewMail(app, now)
 	err = s.Store.Confirm(ctx, app.ID, now, now.Add(network.Days(s.Config.Retention.PendingReviewDays)), m)
-	if errors.Is(err, ErrState) {
-		// Someone pressed it at the same moment; report what is stored now.
+	if errors.Is(err, ErrState) || errors.Is(err, ErrNotFound) {
+		// Someone pressed it at the same moment, or it expired since the
+		// lookup; report what is stored now.
 		app, err = s.Store.Application(ctx, app.ID)
+		if errors.Is(err, ErrNotFound) {
+			return "", apperr.New(apperr.Gone, "problem.gone")
+		}
 		if err != nil {
 			return "", storageError(err)
 		}

@@ -23,15 +23,16 @@ type DynamoDB struct {
 
 // NewDynamoDB starts an emulator of its own for one test, with the table
 // created before any traffic (minidyn's CreateTable is not safe under
-// concurrent requests). The client makes one attempt per call, so failure
-// tests see failures at once.
+// concurrent requests). The client retries up to three times without
+// waiting: an injected failure still fails every attempt at once, and the
+// SDK's retry covers a connection race it has with large responses.
 func NewDynamoDB(t testing.TB) *DynamoDB {
 	t.Helper()
 	emu := miniserver.NewServer()
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	db := &DynamoDB{
-		Client:   dynamo.NewEmulatorClient(srv.URL, 1),
+		Client:   dynamo.NewEmulatorClient(srv.URL, 3),
 		Table:    "netzwerk-test",
 		Endpoint: srv.URL,
 		Emulator: emu,
