@@ -12,13 +12,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
-	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
-	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
-
-const hashKey = "notifier-rie-key-0123456789abcdef012345"
 
 // TestBootstrapUnderRIE feeds the built notifier a stream batch as Lambda
 // would: the new outbox mail goes out through the real sesv2 client to the
@@ -31,14 +27,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := network.Load(configPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secret.New([]byte(hashKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, keys := testenv.Config(t), testenv.Keys(t)
 
 	// An application written the way the partners function writes it.
 	store := lambdaenv.NewStore(db.Client, db.Table, cfg, keys)
@@ -56,7 +45,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 
 	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/notifier"), map[string]string{
 		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  hashKey,
+		"HASH_KEY":                  testenv.TestHashKey,
 		"NETWORK_CONFIG":            configPath,
 		"PUBLIC_BASE_URL":           "https://netzwerk.example.org",
 		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,

@@ -23,7 +23,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	}
 	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/partners"), map[string]string{
 		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  "rie-test-key-0123456789abcdef0123456789",
+		"HASH_KEY":                  testenv.TestHashKey,
 		"NETWORK_CONFIG":            config,
 		"PUBLIC_BASE_URL":           "https://netzwerk.example.org",
 		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,

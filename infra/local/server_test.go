@@ -292,7 +292,7 @@ func TestPartnerFlowEndToEnd(t *testing.T) {
 	})
 
 	t.Run("the link expires", func(t *testing.T) {
-		l.clock.Add(8 * 24 * time.Hour)
+		l.clock.Advance(8 * 24 * time.Hour)
 		resp, _ := l.request(t, "GET", "/partners/confirm?token="+token, "", "")
 		if resp.StatusCode != http.StatusGone {
 			t.Errorf("expired link: status %d, want 410", resp.StatusCode)
@@ -334,19 +334,19 @@ func TestMailSurvivesSESOutage(t *testing.T) {
 	}
 	l.Wait() // the immediate attempt failed and was rescheduled
 
-	l.clock.Add(30 * time.Second)
+	l.clock.Advance(30 * time.Second)
 	counts, err := l.Deliverer.Sweep(context.Background(), 10)
 	if err != nil || counts["delivered"] != 0 {
 		t.Fatalf("sweep before the mail is due: %v %v", counts, err)
 	}
 
 	ses.Start(t)
-	l.clock.Add(2 * time.Minute)
+	l.clock.Advance(2 * time.Minute)
 	counts, err = l.Deliverer.Sweep(context.Background(), 10)
 	if err != nil || counts["delivered"] != 1 {
 		t.Fatalf("sweep after SES is back: %v %v, want 1 delivered", counts, err)
 	}
-	l.clock.Add(time.Hour)
+	l.clock.Advance(time.Hour)
 	if counts, _ := l.Deliverer.Sweep(context.Background(), 10); len(counts) != 0 {
 		t.Errorf("a later sweep still found mail: %v", counts)
 	}

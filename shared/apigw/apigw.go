@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -30,10 +29,35 @@ func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPReques
 				Body:       `{"type":"about:blank","title":"Bad Request","status":400,"code":"malformed"}`,
 			}, nil
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return Response(rec.Result().StatusCode, rec.Header(), rec.Body.Bytes()), nil
+		w := &responseWriter{header: http.Header{}}
+		h.ServeHTTP(w, r)
+		if w.status == 0 {
+			w.status = http.StatusOK
+		}
+		return Response(w.status, w.header, w.body.Bytes()), nil
 	}
+}
+
+// responseWriter collects a response for API Gateway, which takes it whole.
+type responseWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *responseWriter) Header() http.Header { return w.header }
+
+func (w *responseWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
 }
 
 // Request turns an API Gateway event into an http.Request.

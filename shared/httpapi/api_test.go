@@ -32,14 +32,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	cfg, err := network.Load("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := secret.New([]byte("httpapi-test-key-0123456789abcdef0123"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	db := testenv.NewDynamoDB(t)
 	clk := testenv.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	store := lambdaenv.NewStore(db.Client, db.Table, cfg, keys)

@@ -24,13 +24,6 @@ import (
 // store keeps times.
 var start = time.Date(2026, 3, 2, 9, 15, 30, 123_000_000, time.UTC)
 
-// clock is an injected time source the test advances by hand.
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time          { return c.now }
-func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
-func (c *clock) Set(t time.Time)         { c.now = t }
-
 // env is the Service on the real store over a fresh emulated table.
 type env struct {
 	t     *testing.T
@@ -38,22 +31,15 @@ type env struct {
 	cfg   *network.Config
 	keys  *secret.Keys
 	store *dynamo.Store
-	clock *clock
+	clock *testenv.Clock
 	svc   *partner.Service
 	mails []string // ids of every mail a committed transaction wrote
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	cfg, err := network.Load("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatalf("load config: %v", err)
-	}
-	keys, err := secret.New([]byte("test-key-for-the-partner-service-tests-0123456789"))
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
-	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: &clock{now: start}}
+	cfg, keys := testenv.Config(t), testenv.Keys(t)
+	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}
 	e.store = lambdaenv.NewStore(e.db.Client, e.db.Table, cfg, keys)
 	e.store.Now = e.clock.Now
 	e.store.Backoff = func(context.Context, int) error { return nil }

@@ -5,7 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
 // repoRoot is the nearest directory above the working directory (a test's
@@ -44,9 +48,44 @@ func (c *Clock) Now() time.Time {
 	return c.t
 }
 
-// Add moves the clock forward.
-func (c *Clock) Add(d time.Duration) {
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// Set puts the clock at t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// Config is the shipped demo configuration, the one `make run` serves.
+func Config(t testing.TB) *network.Config {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := network.Load(filepath.Join(root, "infra", "config", "wartburgkreis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Keys derives the deployment keys from a fixed test key.
+func Keys(t testing.TB) *secret.Keys {
+	t.Helper()
+	keys, err := secret.New([]byte(TestHashKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestHashKey is the HASH_KEY of every test: fixed, so a token mailed by a
+// Lambda under test opens with the test's own keys.
+const TestHashKey = "netzwerk-test-hash-key-0123456789abcdef"
