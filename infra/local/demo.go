@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
@@ -25,9 +27,12 @@ var demoPartners = []partner.Application{
 		RegionalNetworks: []string{"eisenach", "bad-salzungen"}},
 }
 
-// seedDemo loads the demo partners unless the table already has partners,
-// so restarting against a persistent endpoint adds nothing twice.
-func seedDemo(ctx context.Context, store *dynamo.Store, keys *secret.Keys, cfg *network.Config) error {
+// seedDemo loads the demo partners and events unless the table already has
+// some, so restarting against a persistent endpoint adds nothing twice.
+func seedDemo(ctx context.Context, store *dynamo.Store, keys *secret.Keys, cfg *network.Config, now time.Time) error {
+	if err := seedEvents(ctx, store, now); err != nil {
+		return err
+	}
 	existing, err := store.Approved(ctx)
 	if err != nil || len(existing) > 0 {
 		return err
@@ -42,6 +47,53 @@ func seedDemo(ctx context.Context, store *dynamo.Store, keys *secret.Keys, cfg *
 		p.Consent = partner.Consent{At: founded, PolicyVersion: cfg.Privacy.Version}
 		p.DedupKey = partner.DedupKey(keys, p.Email, p.Organisation)
 		if err := store.PutApproved(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedEvents adds an upcoming plenary meeting and a working-group session,
+// dated from now so the demo always has something open for sign-up.
+func seedEvents(ctx context.Context, store *dynamo.Store, now time.Time) error {
+	upcoming, err := store.Upcoming(ctx, now)
+	if err != nil || len(upcoming) > 0 {
+		return err
+	}
+	day := func(days, hour int) time.Time {
+		d := now.In(i18n.Berlin).AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, i18n.Berlin).UTC()
+	}
+	events := []event.Event{{
+		ID: id.New(now),
+		Title: network.Text{
+			"de": "Netzwerktreffen Integration (Plenum)",
+			"en": "Integration network meeting (plenary)",
+		},
+		Description: network.Text{
+			"de": "Treffen aller Partner: Berichte aus den Arbeitsgruppen, Zahlen, Daten, Fakten und neue Projekte.",
+			"en": "Meeting of all partners: reports from the working groups, facts and figures, new projects.",
+		},
+		StartsAt: day(21, 14), EndsAt: day(21, 17),
+		Location: event.Location{Name: "Landratsamt Wartburgkreis, großer Sitzungssaal", Address: "Erzberger Allee 14, 36433 Bad Salzungen"},
+		Capacity: 60, RegistrationDeadline: day(19, 12),
+		Network: "wartburgkreis", Published: true,
+	}, {
+		ID: id.New(now),
+		Title: network.Text{
+			"de": "AG Sprache: Sprachkursangebote im Landkreis",
+			"en": "Working group language: language courses in the district",
+		},
+		StartsAt: day(10, 10), EndsAt: day(10, 12),
+		Location: event.Location{
+			Name: "Landratsamt Wartburgkreis, Raum 210", Address: "Erzberger Allee 14, 36433 Bad Salzungen",
+			OnlineURL: "https://meet.example.org/ag-sprache",
+		},
+		Capacity: 20, RegistrationDeadline: day(9, 12),
+		WorkingGroup: "language", Network: "wartburgkreis", Published: true,
+	}}
+	for _, e := range events {
+		if err := store.PutEvent(ctx, e); err != nil {
 			return err
 		}
 	}

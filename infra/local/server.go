@@ -20,6 +20,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
@@ -121,7 +122,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	}
 
 	if o.demo {
-		if err := seedDemo(ctx, store, keys, cfg); err != nil {
+		if err := seedDemo(ctx, store, keys, cfg, now()); err != nil {
 			return nil, fmt.Errorf("demo data: %w", err)
 		}
 	}
@@ -129,6 +130,9 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	api := &httpapi.API{
 		Config: cfg,
 		Partners: &partner.Service{
+			Store: store, Config: cfg, Keys: keys, Now: now,
+		},
+		Events: &event.Service{
 			Store: store, Config: cfg, Keys: keys, Now: now,
 		},
 		Log: log,

@@ -85,3 +85,15 @@ func (f Fields) Err() error {
 	}
 	return &Error{Code: Invalid, Message: "problem.invalid", Fields: f}
 }
+
+// OrUnavailable passes application errors through and turns anything else
+// (a storage failure) into Unavailable, keeping it as the cause for the log.
+func OrUnavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*Error](err); ok {
+		return err
+	}
+	return Wrap(Unavailable, "problem.unavailable", err)
+}

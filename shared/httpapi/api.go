@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
@@ -16,6 +17,7 @@ import (
 type API struct {
 	Config   *network.Config
 	Partners *partner.Service
+	Events   *event.Service
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -31,6 +33,13 @@ func (a *API) Handler() http.Handler {
 		rt.handle(http.MethodGet, "/partners", a.listPartners)
 		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)
 		rt.handle(http.MethodPost, "/partners/confirm", a.confirmPartner)
+	}
+	if a.Events != nil {
+		rt.handle(http.MethodGet, "/events", a.listEvents)
+		rt.handle(http.MethodGet, "/events/{id}", a.getEvent)
+		rt.handle(http.MethodPost, "/events/{id}/registrations", a.register)
+		rt.handle(http.MethodGet, "/registrations/cancel", a.cancelPage)
+		rt.handle(http.MethodPost, "/registrations/cancel", a.cancel)
 	}
 	return a.middleware(rt)
 }

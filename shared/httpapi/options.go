@@ -42,6 +42,9 @@ func (a *API) options(w http.ResponseWriter, r *http.Request) {
 var thankYouPages = map[string]bool{
 	"partner-application": true,
 	"partner-confirmed":   true,
+	"event-confirmed":     true,
+	"event-waitlisted":    true,
+	"event-cancelled":     true,
 }
 
 func (a *API) thanks(w http.ResponseWriter, r *http.Request) {

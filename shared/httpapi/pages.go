@@ -24,9 +24,13 @@ type pageData struct {
 	Problem *problem
 	// Fields maps field names to their labels, for the problem list.
 	Network *network.Config
-	Token   string
 	Text    string
-	Done    bool
+	// A page with a button that POSTs the token from a mail link to Action
+	// (relative to the page), or says Done when there is nothing left to do.
+	Token  string
+	Action string
+	Button string
+	Done   string
 }
 
 func (d pageData) Dir() string { return i18n.Dir(d.Locale) }

@@ -84,7 +84,9 @@ func (a *API) confirmPartnerPage(w http.ResponseWriter, r *http.Request) {
 		Title:  i18n.T(loc, "page.partner.confirm.title"),
 		Text:   i18n.T(loc, "page.partner.confirm.text", app.Organisation, a.Config.Name.In(loc)),
 		Token:  token,
-		Done:   app.Status != partner.PendingConfirmation,
+		Action: "confirm",
+		Button: i18n.T(loc, "page.partner.confirm.button"),
+		Done:   doneText(app.Status != partner.PendingConfirmation, loc, "page.partner.confirm.done"),
 	})
 }
 
@@ -107,4 +109,12 @@ func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
+}
+
+// doneText is the page's note when the link's action has happened already.
+func doneText(done bool, loc, key string) string {
+	if !done {
+		return ""
+	}
+	return i18n.T(loc, key)
 }

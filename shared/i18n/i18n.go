@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // the Lambda image may lack zoneinfo; dates are shown in Berlin time
 )
 
 // Default is the language of the county: used when nothing else fits.
@@ -146,4 +148,24 @@ func Keys(locale string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Berlin is the time zone every date is shown in.
+var Berlin = mustZone("Europe/Berlin")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err) // embedded by time/tzdata
+	}
+	return loc
+}
+
+// FormatTime shows t in Berlin time, the way the locale writes it.
+func FormatTime(locale string, t time.Time) string {
+	t = t.In(Berlin)
+	if locale == Default {
+		return t.Format("02.01.2006, 15:04") + " Uhr"
+	}
+	return t.Format("2 January 2006, 15:04") + " (" + t.Format("MST") + ")"
 }

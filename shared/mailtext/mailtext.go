@@ -6,16 +6,18 @@ package mailtext
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	netmail "net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // the Lambda image may lack zoneinfo; mails show Berlin time
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/ical"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
@@ -25,22 +27,13 @@ import (
 //go:embed templates
 var files embed.FS
 
-// Berlin is the time zone every date is shown in.
-var Berlin = mustZone("Europe/Berlin")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // embedded by time/tzdata
-	}
-	return loc
-}
-
 // kind describes one mail: its subject and the data it needs.
 type kind struct {
 	subject func(v view) string
 	// link, if set, is the path (with query) a token opens.
 	link string
+	// attach, if set, adds attachments (the calendar invitation).
+	attach func(r *Renderer, m outbox.Mail) ([]mail.Attachment, error)
 }
 
 var kinds = map[string]kind{
@@ -50,6 +43,24 @@ var kinds = map[string]kind{
 	},
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
+	},
+	"event.confirmed": {
+		subject: func(v view) string { return v.T("mail.event.confirmed.subject", v.Data["eventTitle"]) },
+		link:    "/registrations/cancel?token=",
+		attach:  (*Renderer).invitation,
+	},
+	"event.waitlisted": {
+		subject: func(v view) string { return v.T("mail.event.waitlisted.subject", v.Data["eventTitle"]) },
+		link:    "/registrations/cancel?token=",
+	},
+	"event.promoted": {
+		subject: func(v view) string { return v.T("mail.event.promoted.subject", v.Data["eventTitle"]) },
+		link:    "/registrations/cancel?token=",
+		attach:  (*Renderer).invitation,
+	},
+	"event.cancelled": {
+		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
+		attach:  (*Renderer).invitation,
 	},
 }
 
@@ -103,16 +114,7 @@ func (v view) Date(field string) string {
 	if err != nil {
 		return ""
 	}
-	return FormatTime(v.Locale, t)
-}
-
-// FormatTime shows t in Berlin time, the way the locale writes it.
-func FormatTime(locale string, t time.Time) string {
-	t = t.In(Berlin)
-	if locale == i18n.Default {
-		return t.Format("02.01.2006, 15:04") + " Uhr"
-	}
-	return t.Format("2 January 2006, 15:04") + " (" + t.Format("MST") + ")"
+	return i18n.FormatTime(v.Locale, t)
 }
 
 // lines splits free text so templates can keep its line breaks without
@@ -173,5 +175,55 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 	if m.ReplyTo != "" {
 		msg.ReplyTo = []netmail.Address{{Name: m.ReplyToName, Address: m.ReplyTo}}
 	}
+	if k.attach != nil {
+		attachments, err := k.attach(r, m)
+		if err != nil {
+			return mail.Message{}, fmt.Errorf("mail %s: %w", m.Template, err)
+		}
+		msg.Attachments = attachments
+	}
 	return msg, nil
+}
+
+// invitation is the calendar entry of a registration: PUBLISH for a seat,
+// so calendars add it without sending replies to the network's inbox;
+// CANCEL when a seat is given back. One UID per registration and a sequence
+// raised on every change, so the later entry replaces the earlier. A
+// waiting-list place gets none.
+func (r *Renderer) invitation(m outbox.Mail) ([]mail.Attachment, error) {
+	if m.Data["status"] != "confirmed" {
+		return nil, nil
+	}
+	start, err1 := time.Parse(time.RFC3339, m.Data["eventStartsAt"])
+	end, err2 := time.Parse(time.RFC3339, m.Data["eventEndsAt"])
+	seq, err3 := strconv.Atoi(m.Data["sequence"])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("invitation data: %w", err)
+	}
+	location := m.Data["locationName"]
+	if a := m.Data["locationAddress"]; a != "" {
+		location += ", " + a
+	}
+	_, domain, _ := strings.Cut(r.Config.Sender.Address, "@")
+	write, contentType, name := ical.Publish, ical.ContentTypePublish, "einladung.ics"
+	if m.Template == "event.cancelled" {
+		write, contentType, name = ical.Cancel, ical.ContentTypeCancel, "absage.ics"
+	}
+	ics, err := write(ical.Event{
+		UID:            m.Data["registrationId"] + "@" + domain,
+		Sequence:       seq,
+		Stamp:          m.CreatedAt,
+		Start:          start,
+		End:            end,
+		Zone:           i18n.Berlin,
+		Summary:        m.Data["eventTitle"],
+		Location:       location,
+		URL:            m.Data["onlineUrl"],
+		OrganizerName:  r.Config.Name.In(m.Locale),
+		OrganizerEmail: r.Config.Sender.Address,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []mail.Attachment{{Filename: name, ContentType: contentType, Data: ics}}, nil
 }

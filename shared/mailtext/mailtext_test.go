@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
 	"github.com/wartburgkreis/netzwerk/shared/mailtext"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -218,7 +219,7 @@ func TestFormatTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.locale+" "+tt.at.Format(time.RFC3339), func(t *testing.T) {
-			if got := mailtext.FormatTime(tt.locale, tt.at); got != tt.want {
+			if got := i18n.FormatTime(tt.locale, tt.at); got != tt.want {
 				t.Errorf("FormatTime(%q, %v): got %q, want %q", tt.locale, tt.at, got, tt.want)
 			}
 		})

@@ -116,12 +116,12 @@ func (s *Service) Register(ctx context.Context, in Input, locale string) (Result
 	if errors.Is(err, ErrDuplicate) {
 		prior, err := s.Store.Application(ctx, existing)
 		if err != nil {
-			return Result{}, storageError(err)
+			return Result{}, apperr.OrUnavailable(err)
 		}
 		return Result{ID: prior.ID, Status: prior.Status}, nil
 	}
 	if err != nil {
-		return Result{}, storageError(err)
+		return Result{}, apperr.OrUnavailable(err)
 	}
 	return Result{ID: app.ID, Status: PendingConfirmation, Created: true}, nil
 }
@@ -140,7 +140,7 @@ func (s *Service) Lookup(ctx context.Context, token string) (Application, error)
 		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
 	if err != nil {
-		return Application{}, storageError(err)
+		return Application{}, apperr.OrUnavailable(err)
 	}
 	if !s.Now().Before(t.ExpiresAt) {
 		return Application{}, apperr.New(apperr.Gone, "problem.gone")
@@ -150,7 +150,7 @@ func (s *Service) Lookup(ctx context.Context, token string) (Application, error)
 		return Application{}, apperr.New(apperr.Gone, "problem.gone")
 	}
 	if err != nil {
-		return Application{}, storageError(err)
+		return Application{}, apperr.OrUnavailable(err)
 	}
 	return app, nil
 }
@@ -176,12 +176,12 @@ func (s *Service) Confirm(ctx context.Context, token string) (Status, error) {
 			return "", apperr.New(apperr.Gone, "problem.gone")
 		}
 		if err != nil {
-			return "", storageError(err)
+			return "", apperr.OrUnavailable(err)
 		}
 		return app.Status, nil
 	}
 	if err != nil {
-		return "", storageError(err)
+		return "", apperr.OrUnavailable(err)
 	}
 	return PendingReview, nil
 }
@@ -242,14 +242,7 @@ func (s *Service) reviewMail(app Application, now time.Time) outbox.Mail {
 func (s *Service) Approved(ctx context.Context) ([]Application, error) {
 	apps, err := s.Store.Approved(ctx)
 	if err != nil {
-		return nil, storageError(err)
+		return nil, apperr.OrUnavailable(err)
 	}
 	return apps, nil
-}
-
-func storageError(err error) error {
-	if _, ok := errors.AsType[*apperr.Error](err); ok {
-		return err
-	}
-	return apperr.Wrap(apperr.Unavailable, "problem.unavailable", err)
 }

@@ -1,0 +1,29 @@
+// Command events is the Lambda function behind event sign-up: the list of
+// upcoming meetings, registration, and cancellation by link.
+package main
+
+import (
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apigw"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+)
+
+func main() {
+	lambdaenv.Main(func(env *lambdaenv.Env) (any, error) {
+		api := &httpapi.API{
+			Config: env.Config,
+			Events: &event.Service{
+				Store:  env.Store,
+				Config: env.Config,
+				Keys:   env.Keys,
+				Now:    time.Now,
+			},
+			Log: env.Log,
+			Now: time.Now,
+		}
+		return apigw.Handler(api.Handler()), nil
+	})
+}

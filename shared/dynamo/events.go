@@ -1,0 +1,446 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+)
+
+var _ event.Store = (*Store)(nil)
+
+const (
+	eventSK = "event"
+	regSK   = "registration#"
+)
+
+// eventItem holds the event and its counters: every sign-up changes the
+// counters in the same transaction as its registration, under a condition
+// comparing them with the capacity.
+type eventItem struct {
+	PK          string            `dynamodbav:"pk"`
+	SK          string            `dynamodbav:"sk"`
+	GSI1PK      string            `dynamodbav:"gsi1pk"`
+	GSI1SK      string            `dynamodbav:"gsi1sk"`
+	ID          string            `dynamodbav:"id"`
+	Title       map[string]string `dynamodbav:"title"`
+	Description map[string]string `dynamodbav:"description,omitempty"`
+	StartsAt    string            `dynamodbav:"startsAt"`
+	EndsAt      string            `dynamodbav:"endsAt"`
+	Location    event.Location    `dynamodbav:"location"`
+	Capacity    int               `dynamodbav:"capacity"`
+	Deadline    string            `dynamodbav:"registrationDeadline"`
+	WorkingGrp  string            `dynamodbav:"workingGroup,omitempty"`
+	Network     string            `dynamodbav:"network,omitempty"`
+	Published   bool              `dynamodbav:"published"`
+	Confirmed   int               `dynamodbav:"confirmed"`
+	Waiting     int               `dynamodbav:"waiting"`
+	// WaitSeq is the last waiting-list position handed out.
+	WaitSeq int `dynamodbav:"waitSeq"`
+}
+
+type regItem struct {
+	PK           string `dynamodbav:"pk"`
+	SK           string `dynamodbav:"sk"`
+	GSI1PK       string `dynamodbav:"gsi1pk"`
+	GSI1SK       string `dynamodbav:"gsi1sk"`
+	ID           string `dynamodbav:"id"`
+	EventID      string `dynamodbav:"eventId"`
+	Name         string `dynamodbav:"name"`
+	Email        string `dynamodbav:"email"`
+	EmailHash    string `dynamodbav:"emailHash"`
+	Organisation string `dynamodbav:"organisation,omitempty"`
+	Needs        string `dynamodbav:"needs,omitempty"`
+	Locale       string `dynamodbav:"locale"`
+	ConsentAt    string `dynamodbav:"consentAt"`
+	ConsentVer   string `dynamodbav:"consentVersion"`
+	Status       string `dynamodbav:"status"`
+	Position     int    `dynamodbav:"position,omitempty"`
+	Sequence     int    `dynamodbav:"sequence"`
+	CreatedAt    string `dynamodbav:"createdAt"`
+	ExpiresAt    int64  `dynamodbav:"expiresAt"`
+}
+
+// counterNames aliases the event's counters in expressions: capacity is a
+// reserved word, and aliasing all of them keeps the next one from becoming
+// a surprise.
+func counterNames(placeholders ...string) map[string]string {
+	out := make(map[string]string, len(placeholders))
+	for _, p := range placeholders {
+		out[p] = strings.TrimPrefix(p, "#")
+	}
+	return out
+}
+
+func (s *Store) eventKey(id string) map[string]types.AttributeValue {
+	return keyOf(s.key("event", id), eventSK)
+}
+
+// PutEvent creates or replaces an event with empty counters. The local
+// server seeds its demo events with it; the admin API will manage them.
+func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
+	item, err := attributevalue.MarshalMap(eventItem{
+		PK: s.key("event", e.ID), SK: eventSK,
+		GSI1PK: s.key("events", "all"), GSI1SK: ts(e.StartsAt) + "#" + e.ID,
+		ID: e.ID, Title: e.Title, Description: e.Description,
+		StartsAt: ts(e.StartsAt), EndsAt: ts(e.EndsAt), Location: e.Location,
+		Capacity: e.Capacity, Deadline: ts(e.RegistrationDeadline),
+		WorkingGrp: e.WorkingGroup, Network: e.Network, Published: e.Published,
+	})
+	if err != nil {
+		return fmt.Errorf("marshal event: %w", err)
+	}
+	if _, err := s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+		return fmt.Errorf("put event: %w", err)
+	}
+	return nil
+}
+
+func decodeEvent(item map[string]types.AttributeValue) (event.Event, error) {
+	var it eventItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return event.Event{}, fmt.Errorf("unmarshal event: %w", err)
+	}
+	return event.Event{
+		ID: it.ID, Title: network.Text(it.Title), Description: network.Text(it.Description),
+		StartsAt: parseTS(it.StartsAt), EndsAt: parseTS(it.EndsAt), Location: it.Location,
+		Capacity: it.Capacity, RegistrationDeadline: parseTS(it.Deadline),
+		WorkingGroup: it.WorkingGrp, Network: it.Network, Published: it.Published,
+		Confirmed: it.Confirmed, Waiting: it.Waiting,
+	}, nil
+}
+
+// Event reads one event with its counters.
+func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
+	item, err := s.get(ctx, s.key("event", id), eventSK)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("read event: %w", err)
+	}
+	if item == nil {
+		return event.Event{}, event.ErrNotFound
+	}
+	return decodeEvent(item)
+}
+
+// Upcoming lists the events that have not ended, by start.
+func (s *Store) Upcoming(ctx context.Context, now time.Time) ([]event.Event, error) {
+	var out []event.Event
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(Index),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk >= :from"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(s.key("events", "all")),
+			// Events last hours, not weeks: a week back catches every one
+			// still running.
+			":from": str(ts(now.Add(-7 * 24 * time.Hour))),
+		},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		for _, item := range page.Items {
+			e, err := decodeEvent(item)
+			if err != nil {
+				return nil, err
+			}
+			if e.EndsAt.After(now) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) regKey(eventID, emailHash string) map[string]types.AttributeValue {
+	return keyOf(s.key("event", eventID), regSK+emailHash)
+}
+
+// Registration reads a person's registration for an event.
+func (s *Store) Registration(ctx context.Context, eventID, emailHash string) (event.Registration, error) {
+	item, err := s.get(ctx, s.key("event", eventID), regSK+emailHash)
+	if err != nil {
+		return event.Registration{}, fmt.Errorf("read registration: %w", err)
+	}
+	if item == nil {
+		return event.Registration{}, event.ErrNotFound
+	}
+	return decodeReg(item)
+}
+
+func decodeReg(item map[string]types.AttributeValue) (event.Registration, error) {
+	var it regItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return event.Registration{}, fmt.Errorf("unmarshal registration: %w", err)
+	}
+	return event.Registration{
+		ID: it.ID, EventID: it.EventID, Name: it.Name, Email: it.Email, EmailHash: it.EmailHash,
+		Organisation: it.Organisation, Needs: it.Needs, Locale: it.Locale,
+		ConsentAt: parseTS(it.ConsentAt), ConsentVer: it.ConsentVer,
+		Status: event.Status(it.Status), Position: it.Position, Sequence: it.Sequence,
+		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
+	}, nil
+}
+
+// regPut writes a registration unless the address holds a live one. The
+// index places it: attendees by arrival, the waiting list by position.
+func (s *Store) regPut(r event.Registration) (types.TransactWriteItem, error) {
+	it := regItem{
+		PK: s.key("event", r.EventID), SK: regSK + r.EmailHash,
+		ID: r.ID, EventID: r.EventID, Name: r.Name, Email: r.Email, EmailHash: r.EmailHash,
+		Organisation: r.Organisation, Needs: r.Needs, Locale: r.Locale,
+		ConsentAt: ts(r.ConsentAt), ConsentVer: r.ConsentVer,
+		Status: string(r.Status), Position: r.Position, Sequence: r.Sequence,
+		CreatedAt: ts(r.CreatedAt), ExpiresAt: r.ExpiresAt.Unix(),
+	}
+	if r.Status == event.Waitlisted {
+		it.GSI1PK, it.GSI1SK = s.key("waitlist", r.EventID), fmt.Sprintf("%08d", r.Position)
+	} else {
+		it.GSI1PK, it.GSI1SK = s.key("attendees", r.EventID), ts(r.CreatedAt)+"#"+r.ID
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("marshal registration: %w", err)
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.Table,
+		Item:      item,
+		// A cancelled registration may be replaced by a new sign-up.
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #status = :cancelled"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(string(event.Cancelled))},
+	}}, nil
+}
+
+func (s *Store) cancelTokenPut(t event.Token) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.Table,
+		Item: map[string]types.AttributeValue{
+			"pk": str(s.key("token", t.Hash)), "sk": str(tokenSK),
+			"purpose": str(t.Purpose), "ref": str(t.EventID), "emailHash": str(t.EmailHash),
+			"expiresAt": num(epoch(t.ExpiresAt)),
+		},
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}
+}
+
+// signUp writes the counter change, the registration, its token and its
+// mail in one transaction. Index 0 is the counter, 1 the registration.
+func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Registration, t event.Token, m outbox.Mail, full error) error {
+	reg, err := s.regPut(r)
+	if err != nil {
+		return err
+	}
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: counter}, reg, s.cancelTokenPut(t), mailPut})
+	if codes, ok := cancellation(err); ok && len(codes) > 1 {
+		switch {
+		case codes[0] == "ConditionalCheckFailed" && full != nil:
+			return full
+		case codes[1] == "ConditionalCheckFailed":
+			return event.ErrDuplicate
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sign up: %w", err)
+	}
+	return nil
+}
+
+// TakeSeat confirms a registration if the event has a seat left.
+func (s *Store) TakeSeat(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	return s.signUp(ctx, &types.Update{
+		TableName:        &s.Table,
+		Key:              s.eventKey(r.EventID),
+		UpdateExpression: aws.String("SET #confirmed = #confirmed + :one"),
+		// capacity is a reserved word.
+		ConditionExpression:      aws.String("#published = :true AND #confirmed < #capacity"),
+		ExpressionAttributeNames: counterNames("#published", "#confirmed", "#capacity"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one":  numInt(1),
+			":true": &types.AttributeValueMemberBOOL{Value: true},
+		},
+	}, r, t, m, event.ErrFull)
+}
+
+// NextPosition hands out waiting-list positions one by one, and only while
+// every seat is taken, so the list is in arrival order without repeats.
+func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
+	out, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.Table,
+		Key:                      s.eventKey(eventID),
+		UpdateExpression:         aws.String("SET #waitSeq = #waitSeq + :one"),
+		ConditionExpression:      aws.String("#confirmed >= #capacity"),
+		ExpressionAttributeNames: counterNames("#waitSeq", "#confirmed", "#capacity"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": numInt(1),
+		},
+		ReturnValues: types.ReturnValueUpdatedNew,
+	})
+	if conditionFailed(err) {
+		return 0, event.ErrSeatsLeft
+	}
+	if err != nil {
+		return 0, fmt.Errorf("next position: %w", err)
+	}
+	n, ok := out.Attributes["waitSeq"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, errors.New("next position: no waitSeq returned")
+	}
+	return strconv.Atoi(n.Value)
+}
+
+// Wait stores a waitlisted registration while the event is still full: if
+// a seat came free since the position was handed out, the person takes it
+// instead (ErrSeatsLeft), so nobody waits beside an empty seat.
+func (s *Store) Wait(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	return s.signUp(ctx, &types.Update{
+		TableName:                &s.Table,
+		Key:                      s.eventKey(r.EventID),
+		UpdateExpression:         aws.String("SET #waiting = #waiting + :one"),
+		ConditionExpression:      aws.String("#confirmed >= #capacity"),
+		ExpressionAttributeNames: counterNames("#waiting", "#confirmed", "#capacity"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": numInt(1),
+		},
+	}, r, t, m, event.ErrSeatsLeft)
+}
+
+// CancelToken reads a live cancel-link token.
+func (s *Store) CancelToken(ctx context.Context, hash string) (event.Token, error) {
+	item, err := s.get(ctx, s.key("token", hash), tokenSK)
+	if err != nil {
+		return event.Token{}, fmt.Errorf("read token: %w", err)
+	}
+	if item == nil {
+		return event.Token{}, event.ErrNotFound
+	}
+	var t struct {
+		Purpose   string `dynamodbav:"purpose"`
+		Ref       string `dynamodbav:"ref"`
+		EmailHash string `dynamodbav:"emailHash"`
+		ExpiresAt int64  `dynamodbav:"expiresAt"`
+	}
+	if err := attributevalue.UnmarshalMap(item, &t); err != nil {
+		return event.Token{}, fmt.Errorf("unmarshal token: %w", err)
+	}
+	return event.Token{Hash: hash, Purpose: t.Purpose, EventID: t.Ref, EmailHash: t.EmailHash,
+		ExpiresAt: time.Unix(t.ExpiresAt, 0).UTC()}, nil
+}
+
+// FirstWaiting reads the head of the waiting list.
+func (s *Store) FirstWaiting(ctx context.Context, eventID string) (event.Registration, error) {
+	out, err := s.API.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(Index),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("waitlist", eventID))},
+		// The index may lag behind a promotion or a cancellation for a
+		// moment; the few after the head cover that.
+		Limit: aws.Int32(10),
+	})
+	if err != nil {
+		return event.Registration{}, fmt.Errorf("query waiting list: %w", err)
+	}
+	for _, item := range out.Items {
+		r, err := decodeReg(item)
+		if err != nil {
+			return event.Registration{}, err
+		}
+		if r.Status == event.Waitlisted {
+			return r, nil
+		}
+	}
+	return event.Registration{}, event.ErrNotFound
+}
+
+// Cancel writes a cancellation in one transaction: the registration, the
+// counters, the promoted person with a new cancel link, and the mails. Each
+// item's condition is what the decision was based on; if any changed, the
+// whole cancellation is ErrChanged and decided again.
+func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
+	r, e := c.Registration, c.Event
+	now := s.Now()
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                &s.Table,
+		Key:                      s.regKey(e.ID, r.EmailHash),
+		UpdateExpression:         aws.String("SET #status = :cancelled, #seq = #seq + :one, cancelledAt = :now, gsi1pk = :gpk, gsi1sk = :gsk"),
+		ConditionExpression:      aws.String("#status = :was"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#seq": "sequence"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":cancelled": str(string(event.Cancelled)),
+			":was":       str(string(r.Status)),
+			":one":       numInt(1),
+			":now":       timeAV(now),
+			":gpk":       str(s.key("cancelled", e.ID)),
+			":gsk":       str(ts(now) + "#" + r.ID),
+		},
+	}}}
+
+	counter := &types.Update{TableName: &s.Table, Key: s.eventKey(e.ID),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": numInt(1)}}
+	switch {
+	case r.Status == event.Waitlisted, c.Promoted != nil:
+		// The waiting list shrinks by one; with a promotion the seat passes
+		// on and the confirmed count stays.
+		counter.UpdateExpression = aws.String("SET #waiting = #waiting - :one")
+		counter.ConditionExpression = aws.String("#waiting >= :one")
+		counter.ExpressionAttributeNames = counterNames("#waiting")
+	default:
+		// A seat comes free only while nobody waits for it.
+		counter.UpdateExpression = aws.String("SET #confirmed = #confirmed - :one")
+		counter.ConditionExpression = aws.String("#waiting = :zero AND #confirmed >= :one")
+		counter.ExpressionAttributeNames = counterNames("#waiting", "#confirmed")
+		counter.ExpressionAttributeValues[":zero"] = numInt(0)
+	}
+	items = append(items, types.TransactWriteItem{Update: counter})
+
+	if p := c.Promoted; p != nil {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                &s.Table,
+			Key:                      s.regKey(e.ID, p.EmailHash),
+			UpdateExpression:         aws.String("SET #status = :confirmed, #seq = :seq, promotedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk"),
+			ConditionExpression:      aws.String("#status = :waitlisted"),
+			ExpressionAttributeNames: map[string]string{"#status": "status", "#seq": "sequence"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":confirmed":  str(string(event.Confirmed)),
+				":waitlisted": str(string(event.Waitlisted)),
+				":seq":        numInt(p.Sequence),
+				":now":        timeAV(now),
+				":gpk":        str(s.key("attendees", e.ID)),
+				":gsk":        str(ts(now) + "#" + p.ID),
+			},
+		}}, s.cancelTokenPut(*c.PromotedToken))
+	}
+	for _, m := range c.Mails {
+		put, err := s.mailPut(m)
+		if err != nil {
+			return err
+		}
+		items = append(items, put)
+	}
+	err := s.transact(ctx, items)
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return event.ErrChanged
+	}
+	if err != nil {
+		return fmt.Errorf("cancel: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/email"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/validate"
+)
+
+// Input is a sign-up as the form sends it.
+type Input struct {
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Organisation string `json:"organisation"`
+	Needs        string `json:"needs"`
+	Consent      bool   `json:"consent"`
+	Locale       string `json:"locale"`
+}
+
+// Field limits, in characters.
+const (
+	MaxName         = 120
+	MaxOrganisation = 200
+	MaxNeeds        = 500
+)
+
+// attempts bounds how often a sign-up re-reads the event when a seat or a
+// waiting position was taken between its read and its write.
+const attempts = 8
+
+// Service runs sign-ups.
+type Service struct {
+	Store  Store
+	Config *network.Config
+	Keys   *secret.Keys
+	Now    func() time.Time
+}
+
+// Result of a sign-up.
+type Result struct {
+	Registration Registration
+	Created      bool // false when the address was already registered
+}
+
+// Get returns a published event.
+func (s *Service) Get(ctx context.Context, eventID string) (Event, error) {
+	if !id.Valid(eventID) {
+		return Event{}, apperr.New(apperr.NotFound, "problem.event_not_found")
+	}
+	e, err := s.Store.Event(ctx, eventID)
+	if errors.Is(err, ErrNotFound) || (err == nil && !e.Published) {
+		return Event{}, apperr.New(apperr.NotFound, "problem.event_not_found")
+	}
+	if err != nil {
+		return Event{}, apperr.OrUnavailable(err)
+	}
+	return e, nil
+}
+
+// Upcoming lists the published events that have not ended.
+func (s *Service) Upcoming(ctx context.Context) ([]Event, error) {
+	all, err := s.Store.Upcoming(ctx, s.Now())
+	if err != nil {
+		return nil, apperr.OrUnavailable(err)
+	}
+	var out []Event
+	for _, e := range all {
+		if e.Published {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Register signs a person up: a seat while there is one, else the waiting
+// list. The same address again gets its existing registration.
+func (s *Service) Register(ctx context.Context, eventID string, in Input, locale string) (Result, error) {
+	var f apperr.Fields
+	r := Registration{
+		Name:         validate.Line(&f, "name", in.Name, true, MaxName),
+		Email:        validate.Email(&f, "email", in.Email),
+		Organisation: validate.Line(&f, "organisation", in.Organisation, false, MaxOrganisation),
+		Needs:        validate.Text(&f, "needs", in.Needs, false, MaxNeeds),
+		Locale:       locale,
+	}
+	validate.Consent(&f, "consent", in.Consent)
+	e, err := s.Get(ctx, eventID)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := f.Err(); err != nil {
+		return Result{}, err
+	}
+	now := s.Now().UTC()
+	if !e.Open(now) {
+		return Result{}, apperr.New(apperr.Conflict, "problem.registration_closed")
+	}
+	r.EventID = e.ID
+	r.EmailHash = s.Keys.EmailHash(email.Key(r.Email))
+	if prior, err := s.Store.Registration(ctx, e.ID, r.EmailHash); err == nil && prior.Status != Cancelled {
+		return Result{Registration: prior}, nil
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return Result{}, apperr.OrUnavailable(err)
+	}
+
+	r.ID = id.New(now)
+	r.ConsentAt, r.ConsentVer = now, s.Config.Privacy.Version
+	r.CreatedAt = now
+	r.ExpiresAt = e.EndsAt.Add(network.Days(s.Config.Retention.RegistrationAfterEventDays))
+	nonce := secret.NewNonce()
+	tok := Token{
+		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:   CancelPurpose,
+		EventID:   e.ID,
+		EmailHash: r.EmailHash,
+		ExpiresAt: e.EndsAt,
+	}
+
+	for range attempts {
+		if e.SeatsLeft() > 0 {
+			r.Status, r.Position = Confirmed, 0
+			err = s.Store.TakeSeat(ctx, r, tok, s.mail(e, r, nonce, now))
+			if !errors.Is(err, ErrFull) {
+				return s.done(ctx, r, err)
+			}
+		} else {
+			pos, err := s.Store.NextPosition(ctx, e.ID)
+			if err == nil {
+				r.Status, r.Position = Waitlisted, pos
+				err = s.Store.Wait(ctx, r, tok, s.mail(e, r, nonce, now))
+				if !errors.Is(err, ErrSeatsLeft) {
+					return s.done(ctx, r, err)
+				}
+				// A seat came free after the position was handed out: that
+				// position stays unused, the seat is taken below.
+			} else if !errors.Is(err, ErrSeatsLeft) {
+				return Result{}, apperr.OrUnavailable(err)
+			}
+		}
+		// A seat was taken or freed since the event was read: look again.
+		if e, err = s.Store.Event(ctx, e.ID); err != nil {
+			return Result{}, apperr.OrUnavailable(err)
+		}
+	}
+	return Result{}, apperr.Wrap(apperr.Unavailable, "problem.unavailable", errors.New("event: sign-up kept racing"))
+}
+
+// done finishes a sign-up write: a duplicate (the same address at the same
+// moment) answers with the registration that won.
+func (s *Service) done(ctx context.Context, r Registration, err error) (Result, error) {
+	if errors.Is(err, ErrDuplicate) {
+		prior, err := s.Store.Registration(ctx, r.EventID, r.EmailHash)
+		if err != nil {
+			return Result{}, apperr.OrUnavailable(err)
+		}
+		return Result{Registration: prior}, nil
+	}
+	if err != nil {
+		return Result{}, apperr.OrUnavailable(err)
+	}
+	return Result{Registration: r, Created: true}, nil
+}
+
+// mail is the confirmation or waiting-list mail of a new registration.
+func (s *Service) mail(e Event, r Registration, nonce string, now time.Time) outbox.Mail {
+	template := "event.confirmed"
+	if r.Status == Waitlisted {
+		template = "event.waitlisted"
+	}
+	return s.mailFor(template, e, r, nonce, now)
+}
+
+// mailFor is a mail about registration r. The address is not verified, so
+// it carries nothing the person typed: only the event's own data, the
+// position and, with a nonce, the cancel link.
+func (s *Service) mailFor(template string, e Event, r Registration, nonce string, now time.Time) outbox.Mail {
+	return outbox.Mail{
+		ID:         id.New(now),
+		Template:   template,
+		Locale:     r.Locale,
+		To:         []string{r.Email},
+		TokenNonce: nonce,
+		Data: map[string]string{
+			"registrationId":  r.ID,
+			"status":          string(r.Status),
+			"sequence":        strconv.Itoa(r.Sequence),
+			"position":        strconv.Itoa(r.Position),
+			"eventTitle":      e.Title.In(r.Locale),
+			"eventStartsAt":   e.StartsAt.Format(time.RFC3339),
+			"eventEndsAt":     e.EndsAt.Format(time.RFC3339),
+			"locationName":    e.Location.Name,
+			"locationAddress": e.Location.Address,
+			"onlineUrl":       e.Location.OnlineURL,
+		},
+		CreatedAt: now,
+	}
+}

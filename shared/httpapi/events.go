@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+)
+
+// eventView is an event as the website shows it, in the reader's language.
+type eventView struct {
+	ID                   string         `json:"id"`
+	Title                string         `json:"title"`
+	Description          string         `json:"description,omitempty"`
+	StartsAt             time.Time      `json:"startsAt"`
+	EndsAt               time.Time      `json:"endsAt"`
+	TimeZone             string         `json:"timeZone"`
+	Location             event.Location `json:"location"`
+	Capacity             int            `json:"capacity"`
+	SeatsLeft            int            `json:"seatsLeft"`
+	WaitingList          bool           `json:"waitingList"` // full, but sign-up goes on to the waiting list
+	RegistrationDeadline time.Time      `json:"registrationDeadline"`
+	RegistrationOpen     bool           `json:"registrationOpen"`
+	WorkingGroup         string         `json:"workingGroup,omitempty"`
+	Network              string         `json:"network,omitempty"`
+}
+
+func (a *API) view(e event.Event, loc string) eventView {
+	open := e.Open(a.Now())
+	return eventView{
+		ID: e.ID, Title: e.Title.In(loc), Description: e.Description.In(loc),
+		StartsAt: e.StartsAt.UTC(), EndsAt: e.EndsAt.UTC(), TimeZone: "Europe/Berlin",
+		Location: e.Location, Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(),
+		WaitingList:          open && e.SeatsLeft() == 0,
+		RegistrationDeadline: e.RegistrationDeadline.UTC(), RegistrationOpen: open,
+		WorkingGroup: e.WorkingGroup, Network: e.Network,
+	}
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
+	events, err := a.Events.Upcoming(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, "")
+	out := make([]eventView, 0, len(events))
+	for _, e := range events {
+		out = append(out, a.view(e, loc))
+	}
+	w.Header().Set("Vary", "Accept-Language")
+	writeJSON(w, http.StatusOK, map[string][]eventView{"events": out})
+}
+
+func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
+	e, err := a.Events.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Vary", "Accept-Language")
+	writeJSON(w, http.StatusOK, a.view(e, locale(r, "")))
+}
+
+func (a *API) register(w http.ResponseWriter, r *http.Request) {
+	var in event.Input
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, in.Locale)
+	res, err := a.Events.Register(r.Context(), r.PathValue("id"), in, loc)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	reg := res.Registration
+	if wantsHTML(r) {
+		seeOther(w, r, "event-"+string(reg.Status), loc)
+		return
+	}
+	body := map[string]any{"id": reg.ID, "status": reg.Status}
+	if reg.Status == event.Waitlisted {
+		body["position"] = reg.Position
+	}
+	status := http.StatusCreated
+	if !res.Created {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, body)
+}
+
+// cancelPage is what the cancel link in a mail opens. It changes nothing:
+// mail scanners fetch links, so only the button cancels.
+func (a *API) cancelPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	p, err := a.Events.Lookup(r.Context(), token)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, "")
+	if !wantsHTML(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": p.Registration.Status, "event": a.view(p.Event, loc)})
+		return
+	}
+	a.page(w, r, http.StatusOK, "confirm", pageData{
+		Locale: loc,
+		Title:  i18n.T(loc, "page.event.cancel.title"),
+		Text:   i18n.T(loc, "page.event.cancel.text", p.Event.Title.In(loc), i18n.FormatTime(loc, p.Event.StartsAt)),
+		Token:  token,
+		Action: "cancel",
+		Button: i18n.T(loc, "page.event.cancel.button"),
+		Done:   doneText(p.Registration.Status == event.Cancelled, loc, "page.event.cancel.done"),
+	})
+}
+
+func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token  string `json:"token"`
+		Locale string `json:"locale"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	status, err := a.Events.Cancel(r.Context(), in.Token)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if wantsHTML(r) {
+		seeOther(w, r, "event-cancelled", locale(r, in.Locale))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
+}
