@@ -1,8 +1,11 @@
-// Command sweeper is the scheduled Lambda function that retries due mail
-// with backoff and parks what keeps failing.
+// Command sweeper is the scheduled Lambda function that queues event
+// reminders and retries due mail with backoff, parking what keeps failing.
 package main
 
 import (
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/notify"
 )
@@ -13,6 +16,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return notify.Sweeper(d, env.Log), nil
+		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now}
+		return notify.Sweeper(d, env.Log, events.QueueReminders), nil
 	})
 }

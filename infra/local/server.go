@@ -42,6 +42,7 @@ const devKey = "local-development-key-not-a-secret-0123456789"
 type server struct {
 	Handler      http.Handler
 	Deliverer    *outbox.Deliverer
+	Events       *event.Service
 	Store        *dynamo.Store
 	Config       *network.Config
 	MailTarget   string
@@ -117,9 +118,6 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 			})
 		}
 	}
-	if o.sweepEvery > 0 {
-		s.loops.Go(func() { s.sweepLoop(bg, o.sweepEvery, log) })
-	}
 
 	if o.demo {
 		if err := seedDemo(ctx, store, keys, cfg, now()); err != nil {
@@ -127,18 +125,20 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		}
 	}
 
+	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	api := &httpapi.API{
 		Config: cfg,
 		Partners: &partner.Service{
 			Store: store, Config: cfg, Keys: keys, Now: now,
 		},
-		Events: &event.Service{
-			Store: store, Config: cfg, Keys: keys, Now: now,
-		},
-		Log: log,
-		Now: now,
+		Events: s.Events,
+		Log:    log,
+		Now:    now,
 	}
 	s.Handler = api.Handler()
+	if o.sweepEvery > 0 {
+		s.loops.Go(func() { s.sweepLoop(bg, o.sweepEvery, log) })
+	}
 	ok = true
 	return s, nil
 }
@@ -216,6 +216,11 @@ func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.L
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if n, err := s.Events.QueueReminders(ctx); err != nil && ctx.Err() == nil {
+				log.Error("reminders failed", "err", err)
+			} else if n > 0 {
+				log.Info("reminders queued", "count", n)
+			}
 			counts, err := s.Deliverer.Sweep(ctx, 25)
 			if err != nil && ctx.Err() == nil {
 				log.Error("sweep failed", "err", err)

@@ -90,9 +90,10 @@ func (l *local) request(t *testing.T, method, path, contentType, body string, he
 
 // parsedMail is one .eml file, decoded.
 type parsedMail struct {
-	header mail.Header
-	text   string
-	html   string
+	header      mail.Header
+	text        string
+	html        string
+	attachments []string // media types
 }
 
 func (l *local) mails(t *testing.T) []parsedMail {
@@ -123,31 +124,44 @@ func parseMail(t *testing.T, r io.Reader) parsedMail {
 		t.Fatal(err)
 	}
 	pm := parsedMail{header: m.Header}
-	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	readPart(t, &pm, m.Header.Get("Content-Type"), m.Body)
+	return pm
+}
+
+// readPart walks a MIME tree (mixed around alternative) and keeps the text,
+// the HTML and any attachments.
+func readPart(t *testing.T, pm *parsedMail, contentType string, body io.Reader) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	if !strings.HasPrefix(mt, "multipart/") {
+		b, err := io.ReadAll(body) // quoted-printable is decoded by the multipart reader
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := io.ReadAll(p) // quoted-printable is decoded by the reader
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
+		switch mt {
 		case "text/plain":
 			pm.text = string(b)
 		case "text/html":
 			pm.html = string(b)
+		default:
+			pm.attachments = append(pm.attachments, mt)
 		}
+		return
 	}
-	return pm
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		readPart(t, pm, p.Header.Get("Content-Type"), p)
+	}
 }
 
 func decodeHeader(t *testing.T, h mail.Header, key string) string {
@@ -353,5 +367,72 @@ func TestMailSurvivesSESOutage(t *testing.T) {
 	got := ses.Messages(t, to)
 	if len(got) != 1 || !strings.Contains(got[0].Subject, "Bitte bestätigen") {
 		t.Fatalf("SES received %d mails for %s, want exactly the confirm mail: %+v", len(got), to, got)
+	}
+}
+
+// TestReminders: a confirmed registrant is reminded once when the event is
+// within the lead time, however often the sweeper runs; nobody else is.
+func TestReminders(t *testing.T) {
+	l := startLocal(t, nil)
+	events, err := l.Events.Upcoming(context.Background())
+	if err != nil || len(events) == 0 {
+		t.Fatalf("demo events: %v %v", events, err)
+	}
+	e := events[0]
+	for _, who := range []string{"erinnerung-a@example.org", "erinnerung-b@example.org"} {
+		resp, body := l.request(t, "POST", "/events/"+e.ID+"/registrations", "application/json",
+			`{"name":"Test","email":"`+who+`","consent":true,"locale":"de"}`)
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("sign-up: %d %s", resp.StatusCode, body)
+		}
+	}
+	// The second one cancels: no reminder for them.
+	l.Wait()
+	var cancelToken string
+	for _, m := range l.mails(t) {
+		if strings.Contains(m.header.Get("To"), "erinnerung-b@") {
+			cancelToken = regexp.MustCompile(`cancel\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(m.text)[1]
+		}
+	}
+	if resp, _ := l.request(t, "POST", "/registrations/cancel", "application/json", `{"token":"`+cancelToken+`"}`); resp.StatusCode != 200 {
+		t.Fatalf("cancel: %d", resp.StatusCode)
+	}
+
+	tests := []struct {
+		name  string
+		at    time.Time
+		queue int
+	}{
+		{"three days before: too early", e.StartsAt.Add(-72 * time.Hour), 0},
+		{"a day before: reminded", e.StartsAt.Add(-24 * time.Hour), 1},
+		{"again an hour later: nothing new", e.StartsAt.Add(-23 * time.Hour), 0},
+		{"after the start: nothing", e.StartsAt.Add(time.Hour), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l.clock.Set(tt.at)
+			n, err := l.Events.QueueReminders(context.Background())
+			if err != nil || n != tt.queue {
+				t.Errorf("queued %d (%v), want %d", n, err, tt.queue)
+			}
+		})
+	}
+	l.Wait()
+	var reminders []parsedMail
+	for _, m := range l.mails(t) {
+		if strings.HasPrefix(decodeHeader(t, m.header, "Subject"), "Erinnerung:") {
+			reminders = append(reminders, m)
+		}
+	}
+	if len(reminders) != 1 || reminders[0].header.Get("To") != "<erinnerung-a@example.org>" {
+		t.Fatalf("%d reminders, want exactly one to erinnerung-a", len(reminders))
+	}
+	link := regexp.MustCompile(`cancel\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(reminders[0].text)
+	if link == nil {
+		t.Fatal("the reminder has no cancel link")
+	}
+	l.clock.Set(e.StartsAt.Add(-20 * time.Hour))
+	if resp, body := l.request(t, "GET", "/registrations/cancel?token="+link[1], "", ""); resp.StatusCode != 200 || !strings.Contains(body, `"confirmed"`) {
+		t.Errorf("the reminder's cancel link: %d %s", resp.StatusCode, body)
 	}
 }

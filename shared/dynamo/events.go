@@ -70,6 +70,7 @@ type regItem struct {
 	Sequence     int    `dynamodbav:"sequence"`
 	CreatedAt    string `dynamodbav:"createdAt"`
 	ExpiresAt    int64  `dynamodbav:"expiresAt"`
+	RemindedAt   string `dynamodbav:"remindedAt,omitempty"`
 }
 
 // counterNames aliases the event's counters in expressions: capacity is a
@@ -186,13 +187,17 @@ func decodeReg(item map[string]types.AttributeValue) (event.Registration, error)
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return event.Registration{}, fmt.Errorf("unmarshal registration: %w", err)
 	}
-	return event.Registration{
+	r := event.Registration{
 		ID: it.ID, EventID: it.EventID, Name: it.Name, Email: it.Email, EmailHash: it.EmailHash,
 		Organisation: it.Organisation, Needs: it.Needs, Locale: it.Locale,
 		ConsentAt: parseTS(it.ConsentAt), ConsentVer: it.ConsentVer,
 		Status: event.Status(it.Status), Position: it.Position, Sequence: it.Sequence,
 		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
-	}, nil
+	}
+	if it.RemindedAt != "" {
+		r.RemindedAt = parseTS(it.RemindedAt)
+	}
+	return r, nil
 }
 
 // regPut writes a registration unless the address holds a live one. The
@@ -441,6 +446,58 @@ func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
 	}
 	if err != nil {
 		return fmt.Errorf("cancel: %w", err)
+	}
+	return nil
+}
+
+// Attendees lists an event's confirmed registrations from the index.
+func (s *Store) Attendees(ctx context.Context, eventID string) ([]event.Registration, error) {
+	var out []event.Registration
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(Index),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("attendees", eventID))},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list attendees: %w", err)
+		}
+		for _, item := range page.Items {
+			r, err := decodeReg(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Remind marks the registration reminded and queues the reminder with its
+// new cancel link, once: the condition is what keeps it to one reminder.
+func (s *Store) Remind(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                &s.Table,
+		Key:                      s.regKey(r.EventID, r.EmailHash),
+		UpdateExpression:         aws.String("SET remindedAt = :now"),
+		ConditionExpression:      aws.String("#status = :confirmed AND attribute_not_exists(remindedAt)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":now":       timeAV(m.CreatedAt),
+			":confirmed": str(string(event.Confirmed)),
+		},
+	}}, s.cancelTokenPut(t), mailPut})
+	if codes, ok := cancellation(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
+		return event.ErrReminded
+	}
+	if err != nil {
+		return fmt.Errorf("remind: %w", err)
 	}
 	return nil
 }

@@ -73,6 +73,7 @@ type Registration struct {
 	Sequence     int // raised on every change, for the calendar invitation
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
+	RemindedAt   time.Time // zero until the reminder is queued
 }
 
 // CancelPurpose marks the token of a cancel link.
@@ -119,6 +120,13 @@ type Store interface {
 	// Cancel writes a cancellation; ErrChanged if what it was decided on
 	// changed meanwhile.
 	Cancel(ctx context.Context, c Cancellation) error
+
+	// Attendees lists an event's confirmed registrations.
+	Attendees(ctx context.Context, eventID string) ([]Registration, error)
+	// Remind marks a confirmed registration reminded and queues the mail
+	// with its cancel link; ErrReminded if it was reminded or is no longer
+	// confirmed.
+	Remind(ctx context.Context, r Registration, t Token, m outbox.Mail) error
 }
 
 // Cancellation is what one cancellation changes, decided by the service and

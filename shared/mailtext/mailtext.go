@@ -58,6 +58,10 @@ var kinds = map[string]kind{
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
 	},
+	"event.reminder": {
+		subject: func(v view) string { return v.T("mail.event.reminder.subject", v.Data["eventTitle"]) },
+		link:    "/registrations/cancel?token=",
+	},
 	"event.cancelled": {
 		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,

@@ -84,7 +84,10 @@ type Config struct {
 		URL     string `json:"url"`
 		Version string `json:"version"`
 	} `json:"privacy"`
-	TokenValidityHours int       `json:"tokenValidityHours"`
+	TokenValidityHours int `json:"tokenValidityHours"`
+	// EventReminderHours is how long before an event its attendees are
+	// reminded.
+	EventReminderHours int       `json:"eventReminderHours"`
 	Retention          Retention `json:"retention"`
 
 	OrganisationTypes []Choice  `json:"organisationTypes"`
@@ -135,6 +138,9 @@ func (c *Config) validate() error {
 	}
 	if c.TokenValidityHours <= 0 {
 		return fmt.Errorf("tokenValidityHours must be positive")
+	}
+	if c.EventReminderHours <= 0 {
+		return fmt.Errorf("eventReminderHours must be positive")
 	}
 	r := c.Retention
 	for name, days := range map[string]int{

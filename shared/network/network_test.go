@@ -200,6 +200,7 @@ func TestParseRefusesBrokenConfig(t *testing.T) {
 		{"no privacy version", func(c map[string]any) { delete(c["privacy"].(map[string]any), "version") }, []string{"privacy"}},
 		{"zero token validity", func(c map[string]any) { c["tokenValidityHours"] = 0 }, []string{"tokenValidityHours"}},
 		{"negative token validity", func(c map[string]any) { c["tokenValidityHours"] = -1 }, []string{"tokenValidityHours"}},
+		{"zero reminder lead time", func(c map[string]any) { c["eventReminderHours"] = 0 }, []string{"eventReminderHours"}},
 		{"zero retention", func(c map[string]any) { c["retention"].(map[string]any)["sentMailDays"] = 0 }, []string{"retention.sentMailDays"}},
 		{"negative retention", func(c map[string]any) {
 			c["retention"].(map[string]any)["pendingReviewDays"] = -30

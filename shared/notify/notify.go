@@ -55,10 +55,25 @@ func mailID(rec events.DynamoDBEventRecord) string {
 // Batch is how many due mails one sweep reads at a time.
 const Batch = 25
 
-// Sweeper delivers due mail until none is left or the invocation's time
-// runs short, so one slow SES day cannot make runs overlap.
-func Sweeper(d *outbox.Deliverer, log *slog.Logger) func(context.Context) error {
+// Scheduled is work the sweeper does on every run before delivering, such
+// as queueing event reminders; it reports how many mails it queued.
+type Scheduled func(ctx context.Context) (int, error)
+
+// Sweeper runs the scheduled work, then delivers due mail until none is
+// left or the invocation's time runs short, so one slow SES day cannot make
+// runs overlap. A failing scheduled job is logged and does not stop
+// delivery.
+func Sweeper(d *outbox.Deliverer, log *slog.Logger, jobs ...Scheduled) func(context.Context) error {
 	return func(ctx context.Context) error {
+		for _, job := range jobs {
+			n, err := job(ctx)
+			if err != nil {
+				log.ErrorContext(ctx, "scheduled job failed", "err", err)
+			}
+			if n > 0 {
+				log.InfoContext(ctx, "scheduled job", "queued", n)
+			}
+		}
 		total := map[outbox.Result]int{}
 		for {
 			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < 10*time.Second {
