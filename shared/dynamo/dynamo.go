@@ -184,6 +184,22 @@ func (s *Store) get(ctx context.Context, pk, sk string) (map[string]types.Attrib
 	return item, nil
 }
 
+// live reads an item asked for by key: notFound if there is none, expired
+// if it has expired but TTL has not removed it yet, so the caller can say
+// "expired" rather than "unknown".
+func (s *Store) live(ctx context.Context, pk, sk string, notFound, expired error) (map[string]types.AttributeValue, error) {
+	item, err := s.read(ctx, pk, sk)
+	switch {
+	case err != nil:
+		return nil, err
+	case item == nil:
+		return nil, notFound
+	case s.expired(item):
+		return nil, expired
+	}
+	return item, nil
+}
+
 // read reads one item as stored, expired or not; nil if there is none.
 func (s *Store) read(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
 	out, err := s.API.GetItem(ctx, &dynamodb.GetItemInput{

@@ -327,9 +327,11 @@ func (s *Store) Wait(ctx context.Context, r event.Registration, t event.Token, m
 	}, r, t, m, event.ErrSeatsLeft)
 }
 
-// CancelToken reads a live cancel-link token.
+// CancelToken reads a cancel-link token as stored, expired or not: TTL
+// deletes late, and the service answers an expired link with "gone", not
+// "invalid", by its ExpiresAt.
 func (s *Store) CancelToken(ctx context.Context, hash string) (event.Token, error) {
-	item, err := s.get(ctx, s.key("token", hash), tokenSK)
+	item, err := s.read(ctx, s.key("token", hash), tokenSK)
 	if err != nil {
 		return event.Token{}, fmt.Errorf("read token: %w", err)
 	}

@@ -140,7 +140,7 @@ func (s *Store) tokenPut(t partner.Token) types.TransactWriteItem {
 
 // Token reads a live token by its hash.
 func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
-	item, err := s.live(ctx, s.key("token", hash), tokenSK)
+	item, err := s.live(ctx, s.key("token", hash), tokenSK, partner.ErrNotFound, partner.ErrExpired)
 	if errors.Is(err, partner.ErrNotFound) {
 		return partner.Token{}, err
 	}
@@ -160,7 +160,7 @@ func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
 
 // Application reads a live application.
 func (s *Store) Application(ctx context.Context, id string) (partner.Application, error) {
-	item, err := s.live(ctx, s.key("application", id), appSK)
+	item, err := s.live(ctx, s.key("application", id), appSK, partner.ErrNotFound, partner.ErrExpired)
 	if errors.Is(err, partner.ErrNotFound) {
 		return partner.Application{}, err
 	}
@@ -168,22 +168,6 @@ func (s *Store) Application(ctx context.Context, id string) (partner.Application
 		return partner.Application{}, fmt.Errorf("read application: %w", err)
 	}
 	return decodeApp(item)
-}
-
-// live reads an item asked for by key: partner.ErrNotFound if there is none,
-// partner.ErrExpired (also ErrNotFound) if it has expired but TTL has not
-// removed it yet, so the caller can say "expired" rather than "unknown".
-func (s *Store) live(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
-	item, err := s.read(ctx, pk, sk)
-	switch {
-	case err != nil:
-		return nil, err
-	case item == nil:
-		return nil, partner.ErrNotFound
-	case s.expired(item):
-		return nil, partner.ErrExpired
-	}
-	return item, nil
 }
 
 func decodeApp(item map[string]types.AttributeValue) (partner.Application, error) {

@@ -21,6 +21,9 @@ func (s *Service) Lookup(ctx context.Context, token string) (Pending, error) {
 		return Pending{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
 	t, err := s.Store.CancelToken(ctx, secret.TokenHash(token))
+	if errors.Is(err, ErrExpired) {
+		return Pending{}, apperr.New(apperr.Gone, "problem.gone")
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Purpose != CancelPurpose) {
 		return Pending{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}

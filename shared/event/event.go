@@ -7,6 +7,7 @@ package event
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -90,7 +91,10 @@ type Token struct {
 
 // Errors the store reports.
 var (
-	ErrNotFound  = errors.New("event: not found")
+	ErrNotFound = errors.New("event: not found")
+	// ErrExpired is ErrNotFound for a token still stored but expired: a
+	// link that worked once is "expired", not "invalid".
+	ErrExpired   = fmt.Errorf("%w: expired", ErrNotFound)
 	ErrFull      = errors.New("event: no seat left")
 	ErrSeatsLeft = errors.New("event: seats are free, no waiting list")
 	ErrDuplicate = errors.New("event: already registered")

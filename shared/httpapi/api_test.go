@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -24,6 +30,7 @@ type fixture struct {
 	srv     *httptest.Server
 	handler http.Handler
 	db      *testenv.DynamoDB
+	store   *dynamo.Store
 	clock   *testenv.Clock
 	config  *network.Config
 	keys    *secret.Keys
@@ -43,13 +50,14 @@ func newFixture(t testing.TB) *fixture {
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
+		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
 		Log:      slog.New(slog.DiscardHandler),
 		Now:      clk.Now,
 	}
 	h := api.Handler()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, handler: h, db: db, clock: clk, config: cfg, keys: keys, mails: &mails}
+	return &fixture{srv: srv, handler: h, db: db, store: store, clock: clk, config: cfg, keys: keys, mails: &mails}
 }
 
 // noRedirect lets tests see 303 answers.
@@ -135,4 +143,33 @@ func jsonBody(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// queuedMail is what a test needs of an outbox item.
+type queuedMail struct {
+	template string
+	nonce    string
+}
+
+// outboxMail reads a mail the store queued, as the notifier would.
+func (f *fixture) outboxMail(t *testing.T, mailID string) queuedMail {
+	t.Helper()
+	out, err := f.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: &f.db.Table,
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: f.config.ID + "#mail#" + mailID},
+			"sk": &types.AttributeValueMemberS{Value: "outbox"},
+		},
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("read mail %s: %v", mailID, err)
+	}
+	str := func(name string) string {
+		v, _ := out.Item[name].(*types.AttributeValueMemberS)
+		if v == nil {
+			return ""
+		}
+		return v.Value
+	}
+	return queuedMail{template: str("template"), nonce: str("tokenNonce")}
 }

@@ -63,6 +63,13 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.view(e, locale(r, "")))
 }
 
+// registrationView is the answer to a sign-up.
+type registrationView struct {
+	ID       string       `json:"id"`
+	Status   event.Status `json:"status"`
+	Position int          `json:"position,omitempty"`
+}
+
 func (a *API) register(w http.ResponseWriter, r *http.Request) {
 	var in event.Input
 	if err := decode(w, r, &in); err != nil {
@@ -80,9 +87,9 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "event-"+string(reg.Status), loc)
 		return
 	}
-	body := map[string]any{"id": reg.ID, "status": reg.Status}
+	body := registrationView{ID: reg.ID, Status: reg.Status}
 	if reg.Status == event.Waitlisted {
-		body["position"] = reg.Position
+		body.Position = reg.Position
 	}
 	status := http.StatusCreated
 	if !res.Created {
