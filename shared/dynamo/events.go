@@ -236,7 +236,8 @@ func (s *Store) cancelTokenPut(t event.Token) types.TransactWriteItem {
 		Item: map[string]types.AttributeValue{
 			"pk": str(s.key("token", t.Hash)), "sk": str(tokenSK),
 			"purpose": str(t.Purpose), "ref": str(t.EventID), "emailHash": str(t.EmailHash),
-			"expiresAt": num(epoch(t.ExpiresAt)),
+			"registrationId": str(t.RegistrationID),
+			"expiresAt":      num(epoch(t.ExpiresAt)),
 		},
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	}}
@@ -339,16 +340,17 @@ func (s *Store) CancelToken(ctx context.Context, hash string) (event.Token, erro
 		return event.Token{}, event.ErrNotFound
 	}
 	var t struct {
-		Purpose   string `dynamodbav:"purpose"`
-		Ref       string `dynamodbav:"ref"`
-		EmailHash string `dynamodbav:"emailHash"`
-		ExpiresAt int64  `dynamodbav:"expiresAt"`
+		Purpose        string `dynamodbav:"purpose"`
+		Ref            string `dynamodbav:"ref"`
+		EmailHash      string `dynamodbav:"emailHash"`
+		RegistrationID string `dynamodbav:"registrationId"`
+		ExpiresAt      int64  `dynamodbav:"expiresAt"`
 	}
 	if err := attributevalue.UnmarshalMap(item, &t); err != nil {
 		return event.Token{}, fmt.Errorf("unmarshal token: %w", err)
 	}
 	return event.Token{Hash: hash, Purpose: t.Purpose, EventID: t.Ref, EmailHash: t.EmailHash,
-		ExpiresAt: time.Unix(t.ExpiresAt, 0).UTC()}, nil
+		RegistrationID: t.RegistrationID, ExpiresAt: time.Unix(t.ExpiresAt, 0).UTC()}, nil
 }
 
 // FirstWaiting reads the head of the waiting list.

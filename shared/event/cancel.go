@@ -21,9 +21,6 @@ func (s *Service) Lookup(ctx context.Context, token string) (Pending, error) {
 		return Pending{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
 	t, err := s.Store.CancelToken(ctx, secret.TokenHash(token))
-	if errors.Is(err, ErrExpired) {
-		return Pending{}, apperr.New(apperr.Gone, "problem.gone")
-	}
 	if errors.Is(err, ErrNotFound) || (err == nil && t.Purpose != CancelPurpose) {
 		return Pending{}, apperr.New(apperr.NotFound, "problem.link_invalid")
 	}
@@ -40,6 +37,11 @@ func (s *Service) Lookup(ctx context.Context, token string) (Pending, error) {
 	r, err := s.Store.Registration(ctx, t.EventID, t.EmailHash)
 	if err != nil {
 		return Pending{}, notFoundAsGone(err)
+	}
+	if r.ID != t.RegistrationID {
+		// The address signed up again after cancelling: this link belongs
+		// to the earlier registration, which is cancelled.
+		r = Registration{ID: t.RegistrationID, EventID: t.EventID, EmailHash: t.EmailHash, Status: Cancelled}
 	}
 	return Pending{Event: e, Registration: r}, nil
 }
@@ -104,11 +106,12 @@ func (s *Service) cancellation(ctx context.Context, p Pending) (Cancellation, er
 	nonce := secret.NewNonce()
 	c.Promoted = &promoted
 	c.PromotedToken = &Token{
-		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:   CancelPurpose,
-		EventID:   p.Event.ID,
-		EmailHash: first.EmailHash,
-		ExpiresAt: p.Event.EndsAt,
+		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:        CancelPurpose,
+		EventID:        p.Event.ID,
+		EmailHash:      first.EmailHash,
+		RegistrationID: first.ID,
+		ExpiresAt:      p.Event.EndsAt,
 	}
 	c.Mails = append(c.Mails, s.mailFor("event.promoted", p.Event, promoted, nonce, now))
 	return c, nil

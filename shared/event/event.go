@@ -7,7 +7,6 @@ package event
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -80,21 +79,21 @@ type Registration struct {
 // CancelPurpose marks the token of a cancel link.
 const CancelPurpose = "registration-cancel"
 
-// Token is a stored cancel-link token.
+// Token is a stored cancel-link token. It names the registration it was
+// sent for, so an old link cannot cancel a later sign-up of the same
+// address.
 type Token struct {
-	Hash      string
-	Purpose   string
-	EventID   string
-	EmailHash string
-	ExpiresAt time.Time
+	Hash           string
+	Purpose        string
+	EventID        string
+	EmailHash      string
+	RegistrationID string
+	ExpiresAt      time.Time
 }
 
 // Errors the store reports.
 var (
-	ErrNotFound = errors.New("event: not found")
-	// ErrExpired is ErrNotFound for a token still stored but expired: a
-	// link that worked once is "expired", not "invalid".
-	ErrExpired   = fmt.Errorf("%w: expired", ErrNotFound)
+	ErrNotFound  = errors.New("event: not found")
 	ErrFull      = errors.New("event: no seat left")
 	ErrSeatsLeft = errors.New("event: seats are free, no waiting list")
 	ErrDuplicate = errors.New("event: already registered")

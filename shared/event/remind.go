@@ -39,11 +39,12 @@ func (s *Service) QueueReminders(ctx context.Context) (int, error) {
 			}
 			nonce := secret.NewNonce()
 			tok := Token{
-				Hash:      secret.TokenHash(s.Keys.Token(nonce)),
-				Purpose:   CancelPurpose,
-				EventID:   e.ID,
-				EmailHash: r.EmailHash,
-				ExpiresAt: e.EndsAt,
+				Hash:           secret.TokenHash(s.Keys.Token(nonce)),
+				Purpose:        CancelPurpose,
+				EventID:        e.ID,
+				EmailHash:      r.EmailHash,
+				RegistrationID: r.ID,
+				ExpiresAt:      e.EndsAt,
 			}
 			err := s.Store.Remind(ctx, r, tok, s.mailFor("event.reminder", e, r, nonce, now))
 			if errors.Is(err, ErrReminded) {

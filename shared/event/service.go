@@ -117,11 +117,12 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	r.ExpiresAt = e.EndsAt.Add(network.Days(s.Config.Retention.RegistrationAfterEventDays))
 	nonce := secret.NewNonce()
 	tok := Token{
-		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:   CancelPurpose,
-		EventID:   e.ID,
-		EmailHash: r.EmailHash,
-		ExpiresAt: e.EndsAt,
+		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:        CancelPurpose,
+		EventID:        e.ID,
+		EmailHash:      r.EmailHash,
+		RegistrationID: r.ID,
+		ExpiresAt:      e.EndsAt,
 	}
 
 	for range attempts {

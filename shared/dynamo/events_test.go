@@ -1,0 +1,599 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+)
+
+// evBegins is when the test events start: two weeks after the clock's start.
+var evBegins = time.Date(2026, 3, 16, 17, 0, 0, 0, time.UTC)
+
+// evFixture is a published event with capacity seats, not yet stored.
+func (e *env) evFixture(capacity int) event.Event {
+	return event.Event{
+		ID:          id.New(e.clock.Now()),
+		Title:       network.Text{"de": "Netzwerktreffen Integration", "en": "Integration network meeting"},
+		Description: network.Text{"de": "Berichte aus den Arbeitsgruppen.", "en": "Reports from the working groups."},
+		StartsAt:    evBegins,
+		EndsAt:      evBegins.Add(2 * time.Hour),
+		Location: event.Location{
+			Name:      "Landratsamt Wartburgkreis, Raum 210",
+			Address:   "Erzberger Allee 14, 36433 Bad Salzungen",
+			OnlineURL: "https://meet.example.org/netzwerk",
+		},
+		Capacity:             capacity,
+		RegistrationDeadline: evBegins.Add(-29 * time.Hour),
+		WorkingGroup:         "language",
+		Network:              "wartburgkreis",
+		Published:            true,
+	}
+}
+
+// evPut stores a published event with capacity seats.
+func (e *env) evPut(capacity int) event.Event {
+	e.t.Helper()
+	ev := e.evFixture(capacity)
+	if err := e.store.PutEvent(context.Background(), ev); err != nil {
+		e.t.Fatalf("PutEvent: %v", err)
+	}
+	return ev
+}
+
+// evSignup is one sign-up as the service hands it to TakeSeat or Wait.
+type evSignup struct {
+	reg   event.Registration
+	token event.Token
+	mail  outbox.Mail
+}
+
+// evSignup builds the sign-up of addr for ev with status and position.
+func (e *env) evSignup(ev event.Event, addr string, status event.Status, position int) evSignup {
+	now := e.clock.Now()
+	hash := e.keys.EmailHash(addr)
+	nonce := secret.NewNonce()
+	r := event.Registration{
+		ID: id.New(now), EventID: ev.ID, Name: "Person " + addr, Email: addr, EmailHash: hash,
+		Organisation: "Beispielverein e. V.", Needs: "Dolmetschen", Locale: "de",
+		ConsentAt: now, ConsentVer: e.cfg.Privacy.Version,
+		Status: status, Position: position, CreatedAt: now,
+		ExpiresAt: ev.EndsAt.Add(90 * 24 * time.Hour),
+	}
+	template := "event.confirmed"
+	if status == event.Waitlisted {
+		template = "event.waitlisted"
+	}
+	return evSignup{
+		reg: r,
+		token: event.Token{
+			Hash: secret.TokenHash(e.keys.Token(nonce)), Purpose: event.CancelPurpose,
+			EventID: ev.ID, EmailHash: hash, ExpiresAt: ev.EndsAt,
+		},
+		mail: outbox.Mail{
+			ID: id.New(now), Template: template, Locale: "de", To: []string{addr}, TokenNonce: nonce,
+			Data: map[string]string{"registrationId": r.ID, "status": string(status)}, CreatedAt: now,
+		},
+	}
+}
+
+// evSeat confirms addr for ev, failing the test on any error.
+func (e *env) evSeat(ev event.Event, addr string) evSignup {
+	e.t.Helper()
+	s := e.evSignup(ev, addr, event.Confirmed, 0)
+	if err := e.store.TakeSeat(context.Background(), s.reg, s.token, s.mail); err != nil {
+		e.t.Fatalf("TakeSeat(%s): %v", addr, err)
+	}
+	return s
+}
+
+// evWait puts addr on ev's waiting list with the next position.
+func (e *env) evWait(ev event.Event, addr string) evSignup {
+	e.t.Helper()
+	pos, err := e.store.NextPosition(context.Background(), ev.ID)
+	if err != nil {
+		e.t.Fatalf("NextPosition(%s): %v", addr, err)
+	}
+	return e.evWaitAt(ev, addr, pos)
+}
+
+// evWaitAt puts addr on ev's waiting list at position.
+func (e *env) evWaitAt(ev event.Event, addr string, position int) evSignup {
+	e.t.Helper()
+	s := e.evSignup(ev, addr, event.Waitlisted, position)
+	if err := e.store.Wait(context.Background(), s.reg, s.token, s.mail); err != nil {
+		e.t.Fatalf("Wait(%s): %v", addr, err)
+	}
+	return s
+}
+
+// evEvent reads ev with its counters.
+func (e *env) evEvent(eventID string) event.Event {
+	e.t.Helper()
+	ev, err := e.store.Event(context.Background(), eventID)
+	if err != nil {
+		e.t.Fatalf("Event: %v", err)
+	}
+	return ev
+}
+
+// evReg reads the registration of s.
+func (e *env) evReg(s evSignup) event.Registration {
+	e.t.Helper()
+	r, err := e.store.Registration(context.Background(), s.reg.EventID, s.reg.EmailHash)
+	if err != nil {
+		e.t.Fatalf("Registration(%s): %v", s.reg.Email, err)
+	}
+	return r
+}
+
+// Raw keys of the event items.
+func (e *env) evPK(eventID string) (string, string) { return e.key("event", eventID), "event" }
+func (e *env) evRegPK(r event.Registration) (string, string) {
+	return e.key("event", r.EventID), "registration#" + r.EmailHash
+}
+
+// evWritten lists which of the sign-up's three items are stored.
+func (e *env) evWritten(s evSignup) []string {
+	e.t.Helper()
+	var out []string
+	if e.raw(e.evRegPK(s.reg)) != nil {
+		out = append(out, "registration")
+	}
+	if e.raw(e.tokenPK(s.token.Hash)) != nil {
+		out = append(out, "token")
+	}
+	if e.raw(e.mailPK(s.mail.ID)) != nil {
+		out = append(out, "mail")
+	}
+	return out
+}
+
+// evSnapshot is every item of the table by pk and sk.
+func (e *env) evSnapshot() map[string]map[string]types.AttributeValue {
+	e.t.Helper()
+	out := map[string]map[string]types.AttributeValue{}
+	p := dynamodb.NewScanPaginator(e.db.Client, &dynamodb.ScanInput{TableName: &e.db.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			e.t.Fatalf("Scan: %v", err)
+		}
+		for _, item := range page.Items {
+			out[sAttr(item, "pk")+"|"+sAttr(item, "sk")] = item
+		}
+	}
+	return out
+}
+
+// evUnchanged reports every item that differs from before.
+func (e *env) evUnchanged(t *testing.T, before map[string]map[string]types.AttributeValue) {
+	t.Helper()
+	after := e.evSnapshot()
+	var keys []string
+	for k := range before {
+		keys = append(keys, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !reflect.DeepEqual(before[k], after[k]) {
+			t.Errorf("item %s changed:\n before %s\n after  %s", k, evPlain(before[k]), evPlain(after[k]))
+		}
+	}
+}
+
+func evPlain(item map[string]types.AttributeValue) string {
+	if item == nil {
+		return "<none>"
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		return err.Error()
+	}
+	return show(m)
+}
+
+// evCounts are an event's confirmed and waiting counters.
+type evCounts struct{ Confirmed, Waiting int }
+
+func (e *env) evCounts(eventID string) evCounts {
+	e.t.Helper()
+	ev := e.evEvent(eventID)
+	return evCounts{ev.Confirmed, ev.Waiting}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		change func(*event.Event)
+	}{
+		{"every field", func(*event.Event) {}},
+		{"optional fields empty", func(ev *event.Event) {
+			ev.Description, ev.Location.OnlineURL, ev.WorkingGroup, ev.Network = nil, "", "", ""
+			ev.Published = false
+		}},
+		{"times with milliseconds", func(ev *event.Event) {
+			ev.StartsAt = ev.StartsAt.Add(123 * time.Millisecond)
+			ev.EndsAt = ev.EndsAt.Add(456 * time.Millisecond)
+			ev.RegistrationDeadline = ev.RegistrationDeadline.Add(789 * time.Millisecond)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev := e.evFixture(25)
+			c.change(&ev)
+			if err := e.store.PutEvent(ctx, ev); err != nil {
+				t.Fatalf("PutEvent: %v", err)
+			}
+			got, err := e.store.Event(ctx, ev.ID)
+			if err != nil {
+				t.Fatalf("Event: %v", err)
+			}
+			equal(t, "event", got, ev) // counters zero on both sides
+			item := e.raw(e.evPK(ev.ID))
+			equal(t, "counters as stored", []string{nAttr(item, "confirmed"), nAttr(item, "waiting"), nAttr(item, "waitSeq")}, []string{"0", "0", "0"})
+		})
+	}
+	t.Run("unknown", func(t *testing.T) {
+		_, err := e.store.Event(ctx, id.New(e.clock.Now()))
+		if !errors.Is(err, event.ErrNotFound) {
+			t.Errorf("Event(unknown) error = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestEventTakeSeat(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evPut(1)
+	first := e.evSeat(ev, "anna@example.org")
+
+	t.Run("stored", func(t *testing.T) {
+		equal(t, "registration", e.evReg(first), first.reg)
+		equal(t, "items", e.evWritten(first), []string{"registration", "token", "mail"})
+		tok, err := e.store.CancelToken(ctx, first.token.Hash)
+		if err != nil {
+			t.Fatalf("CancelToken: %v", err)
+		}
+		equal(t, "token", tok, first.token)
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 0})
+		equal(t, "OnMail", e.mails, [][]string{{first.mail.ID}})
+	})
+
+	t.Run("full", func(t *testing.T) {
+		s := e.evSignup(ev, "bernd@example.org", event.Confirmed, 0)
+		before, mails := e.evSnapshot(), len(e.mails)
+		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
+		if !errors.Is(err, event.ErrFull) {
+			t.Fatalf("TakeSeat error = %v, want ErrFull", err)
+		}
+		equal(t, "items written", e.evWritten(s), []string(nil))
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 0})
+		if got := e.mails[mails:]; len(got) != 0 {
+			t.Errorf("OnMail told of %v", got)
+		}
+		e.evUnchanged(t, before)
+	})
+
+	t.Run("same address again, seat free", func(t *testing.T) {
+		roomy := e.evPut(5)
+		e.evSeat(roomy, "anna@example.org")
+		s := e.evSignup(roomy, "anna@example.org", event.Confirmed, 0)
+		before := e.evSnapshot()
+		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
+		if !errors.Is(err, event.ErrDuplicate) {
+			t.Fatalf("TakeSeat error = %v, want ErrDuplicate", err)
+		}
+		equal(t, "counters", e.evCounts(roomy.ID), evCounts{1, 0})
+		e.evUnchanged(t, before)
+	})
+}
+
+func TestEventNextPosition(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evPut(2)
+	waitSeq := func() string { return nAttr(e.raw(e.evPK(ev.ID)), "waitSeq") }
+
+	e.evSeat(ev, "anna@example.org")
+	t.Run("a seat left", func(t *testing.T) {
+		before := e.evSnapshot()
+		pos, err := e.store.NextPosition(ctx, ev.ID)
+		if !errors.Is(err, event.ErrSeatsLeft) || pos != 0 {
+			t.Errorf("NextPosition = %d, %v; want 0, ErrSeatsLeft", pos, err)
+		}
+		e.evUnchanged(t, before)
+	})
+
+	e.evSeat(ev, "bernd@example.org")
+	t.Run("full: one after the other", func(t *testing.T) {
+		var got []int
+		for range 3 {
+			pos, err := e.store.NextPosition(ctx, ev.ID)
+			if err != nil {
+				t.Fatalf("NextPosition: %v", err)
+			}
+			got = append(got, pos)
+		}
+		equal(t, "positions", got, []int{1, 2, 3})
+		equal(t, "waitSeq", waitSeq(), "3")
+		// Handing out a position is not joining the list.
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{2, 0})
+	})
+}
+
+func TestEventWait(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evPut(2)
+	e.evSeat(ev, "anna@example.org")
+
+	t.Run("a seat is free", func(t *testing.T) {
+		s := e.evSignup(ev, "carla@example.org", event.Waitlisted, 1)
+		before, mails := e.evSnapshot(), len(e.mails)
+		err := e.store.Wait(ctx, s.reg, s.token, s.mail)
+		if !errors.Is(err, event.ErrSeatsLeft) {
+			t.Fatalf("Wait error = %v, want ErrSeatsLeft", err)
+		}
+		equal(t, "items written", e.evWritten(s), []string(nil))
+		if got := e.mails[mails:]; len(got) != 0 {
+			t.Errorf("OnMail told of %v", got)
+		}
+		e.evUnchanged(t, before)
+	})
+
+	e.evSeat(ev, "bernd@example.org")
+	t.Run("full", func(t *testing.T) {
+		s := e.evWait(ev, "carla@example.org")
+		equal(t, "registration", e.evReg(s), s.reg)
+		equal(t, "items", e.evWritten(s), []string{"registration", "token", "mail"})
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{2, 1})
+		equal(t, "waiting list", e.queryIndex(e.key("waitlist", ev.ID)), []string{s.reg.ID})
+	})
+}
+
+func TestEventCancel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evPut(1)
+	a := e.evSeat(ev, "anna@example.org")
+	w1 := e.evWait(ev, "bernd@example.org")
+	w2 := e.evWait(ev, "carla@example.org")
+	read := e.evEvent(ev.ID) // counters 1 confirmed, 2 waiting
+	equal(t, "counters", evCounts{read.Confirmed, read.Waiting}, evCounts{1, 2})
+
+	cancelMail := func(r event.Registration) outbox.Mail {
+		return outbox.Mail{ID: id.New(e.clock.Now()), Template: "event.cancelled", Locale: "de",
+			To: []string{r.Email}, Data: map[string]string{"registrationId": r.ID}, CreatedAt: e.clock.Now()}
+	}
+	promotion := func(r event.Registration) (*event.Registration, *event.Token, outbox.Mail) {
+		p := r
+		p.Status, p.Sequence = event.Confirmed, r.Sequence+1
+		nonce := secret.NewNonce()
+		tok := &event.Token{Hash: secret.TokenHash(e.keys.Token(nonce)), Purpose: event.CancelPurpose,
+			EventID: ev.ID, EmailHash: r.EmailHash, ExpiresAt: ev.EndsAt}
+		m := outbox.Mail{ID: id.New(e.clock.Now()), Template: "event.promoted", Locale: "de",
+			To: []string{r.Email}, TokenNonce: nonce, CreatedAt: e.clock.Now()}
+		return &p, tok, m
+	}
+
+	e.clock.Advance(time.Hour)
+	t.Run("a waiting person leaves", func(t *testing.T) {
+		m := cancelMail(w1.reg)
+		err := e.store.Cancel(ctx, event.Cancellation{Registration: w1.reg, Event: read, Mails: []outbox.Mail{m}})
+		if err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		item := e.raw(e.evRegPK(w1.reg))
+		equal(t, "status, sequence", []string{sAttr(item, "status"), nAttr(item, "sequence")}, []string{"cancelled", "1"})
+		equal(t, "index partition", sAttr(item, "gsi1pk"), e.key("cancelled", ev.ID))
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 1})
+		equal(t, "mail stored", sAttr(e.raw(e.mailPK(m.ID)), "template"), "event.cancelled")
+		equal(t, "OnMail", e.mails[len(e.mails)-1], []string{m.ID})
+	})
+
+	// What was read before that cancellation is stale now.
+	stalePromoted, staleToken, staleMail := promotion(w1.reg)
+	for _, c := range []struct {
+		name string
+		c    event.Cancellation
+	}{
+		{"registration cancelled meanwhile", event.Cancellation{
+			Registration: w1.reg, Event: read, Mails: []outbox.Mail{cancelMail(w1.reg)},
+		}},
+		{"registration no longer in the status read", event.Cancellation{
+			Registration: func() event.Registration { r := a.reg; r.Status = event.Waitlisted; return r }(),
+			Event:        read, Mails: []outbox.Mail{cancelMail(a.reg)},
+		}},
+		{"the promoted person no longer waits", event.Cancellation{
+			Registration: a.reg, Event: read, Promoted: stalePromoted, PromotedToken: staleToken,
+			Mails: []outbox.Mail{cancelMail(a.reg), staleMail},
+		}},
+		{"someone waits now, nobody did when read", event.Cancellation{
+			Registration: a.reg,
+			Event:        func() event.Event { r := read; r.Waiting = 0; return r }(),
+			Mails:        []outbox.Mail{cancelMail(a.reg)},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before, mails := e.evSnapshot(), len(e.mails)
+			err := e.store.Cancel(ctx, c.c)
+			if !errors.Is(err, event.ErrChanged) {
+				t.Fatalf("Cancel error = %v, want ErrChanged", err)
+			}
+			if got := e.mails[mails:]; len(got) != 0 {
+				t.Errorf("OnMail told of %v", got)
+			}
+			e.evUnchanged(t, before)
+		})
+	}
+
+	t.Run("a seat passes on", func(t *testing.T) {
+		current := e.evEvent(ev.ID)
+		promoted, tok, pm := promotion(w2.reg)
+		m := cancelMail(a.reg)
+		err := e.store.Cancel(ctx, event.Cancellation{
+			Registration: a.reg, Event: current, Promoted: promoted, PromotedToken: tok,
+			Mails: []outbox.Mail{m, pm},
+		})
+		if err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		equal(t, "cancelled", e.evReg(a).Status, event.Cancelled)
+		wantPromoted := w2.reg
+		wantPromoted.Status, wantPromoted.Sequence = event.Confirmed, 1
+		equal(t, "promoted", e.evReg(w2), wantPromoted)
+		equal(t, "promoted: index partition", sAttr(e.raw(e.evRegPK(w2.reg)), "gsi1pk"), e.key("attendees", ev.ID))
+		got, err := e.store.CancelToken(ctx, tok.Hash)
+		if err != nil {
+			t.Fatalf("CancelToken(new): %v", err)
+		}
+		equal(t, "new token", got, *tok)
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 0})
+		equal(t, "OnMail", e.mails[len(e.mails)-1], []string{m.ID, pm.ID})
+		equal(t, "waiting list", e.queryIndex(e.key("waitlist", ev.ID)), []string{})
+	})
+
+	t.Run("the last one leaves: a seat comes free", func(t *testing.T) {
+		current := e.evEvent(ev.ID)
+		promoted := e.evReg(w2)
+		err := e.store.Cancel(ctx, event.Cancellation{Registration: promoted, Event: current, Mails: []outbox.Mail{cancelMail(promoted)}})
+		if err != nil {
+			t.Fatalf("Cancel: %v", err)
+		}
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{0, 0})
+		equal(t, "sequence", e.evReg(w2).Sequence, 2)
+	})
+}
+
+func TestEventFirstWaiting(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evPut(1)
+	first := func() (string, error) {
+		r, err := e.store.FirstWaiting(ctx, ev.ID)
+		return r.Email, err
+	}
+
+	t.Run("nobody waits", func(t *testing.T) {
+		if got, err := first(); !errors.Is(err, event.ErrNotFound) {
+			t.Errorf("FirstWaiting = %q, %v; want ErrNotFound", got, err)
+		}
+	})
+
+	a := e.evSeat(ev, "anna@example.org")
+	// Positions written out of their order: the list is by position.
+	e.evWaitAt(ev, "w3@example.org", 3)
+	w1 := e.evWaitAt(ev, "w1@example.org", 1)
+	e.evWaitAt(ev, "w10@example.org", 10)
+	w2 := e.evWaitAt(ev, "w2@example.org", 2)
+
+	step := func(name, want string) {
+		t.Run(name, func(t *testing.T) {
+			got, err := first()
+			if err != nil {
+				t.Fatalf("FirstWaiting: %v", err)
+			}
+			equal(t, "first waiting", got, want)
+		})
+	}
+	step("lowest position", "w1@example.org")
+
+	if err := e.store.Cancel(ctx, event.Cancellation{Registration: w1.reg, Event: e.evEvent(ev.ID)}); err != nil {
+		t.Fatalf("Cancel(w1): %v", err)
+	}
+	step("a cancelled one is skipped", "w2@example.org")
+
+	promoted := w2.reg
+	promoted.Status, promoted.Sequence = event.Confirmed, 1
+	tok := e.evSignup(ev, w2.reg.Email, event.Confirmed, 0).token
+	if err := e.store.Cancel(ctx, event.Cancellation{
+		Registration: a.reg, Event: e.evEvent(ev.ID), Promoted: &promoted, PromotedToken: &tok,
+	}); err != nil {
+		t.Fatalf("Cancel(a) promoting w2: %v", err)
+	}
+	step("a promoted one is skipped", "w3@example.org")
+
+	// The index may lag behind a cancellation or a promotion: both still
+	// listed under the waiting list, with their new status.
+	for _, s := range []evSignup{w1, w2} {
+		pk, sk := e.evRegPK(s.reg)
+		if _, err := e.db.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &e.db.Table,
+			Key: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: pk},
+				"sk": &types.AttributeValueMemberS{Value: sk},
+			},
+			UpdateExpression: aws.String("SET gsi1pk = :pk, gsi1sk = :sk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": &types.AttributeValueMemberS{Value: e.key("waitlist", ev.ID)},
+				":sk": &types.AttributeValueMemberS{Value: fmt.Sprintf("%08d", s.reg.Position)},
+			},
+		}); err != nil {
+			t.Fatalf("UpdateItem: %v", err)
+		}
+	}
+	equal(t, "index with lagging entries", len(e.queryIndex(e.key("waitlist", ev.ID))), 4)
+	step("lagging index entries are skipped", "w3@example.org")
+}
+
+func TestEventUpcoming(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	put := func(name string, starts, ends time.Duration, published bool) string {
+		ev := e.evFixture(10)
+		ev.Title = network.Text{"de": name}
+		ev.StartsAt, ev.EndsAt = now.Add(starts), now.Add(ends)
+		ev.RegistrationDeadline = ev.StartsAt
+		ev.Published = published
+		if err := e.store.PutEvent(ctx, ev); err != nil {
+			t.Fatalf("PutEvent: %v", err)
+		}
+		return name
+	}
+	day := 24 * time.Hour
+	// Stored out of order.
+	put("in a month", 30*day, 30*day+2*time.Hour, true)
+	put("ended yesterday", -day-2*time.Hour, -day, true)
+	put("tomorrow", day, day+2*time.Hour, true)
+	put("ends right now", -2*time.Hour, 0, true)
+	put("running", -time.Hour, time.Hour, true)
+	put("unpublished, in two days", 2*day, 2*day+time.Hour, false)
+	put("began six days ago, runs on", -6*day, day, true)
+	put("ended a millisecond ago", -time.Hour, -time.Millisecond, true)
+	put("ends in a millisecond", -30*time.Minute, time.Millisecond, true)
+
+	got, err := e.store.Upcoming(ctx, now)
+	if err != nil {
+		t.Fatalf("Upcoming: %v", err)
+	}
+	var names []string
+	for _, ev := range got {
+		names = append(names, ev.Title["de"])
+	}
+	// The store lists unpublished events too; the service filters them.
+	equal(t, "events not over, by start", names, []string{
+		"began six days ago, runs on", "running", "ends in a millisecond", "tomorrow", "unpublished, in two days", "in a month",
+	})
+}

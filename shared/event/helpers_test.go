@@ -1,0 +1,334 @@
+package event_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/email"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// start is the fake clock's first reading, on a whole millisecond as the
+// store keeps times.
+var start = time.Date(2026, 3, 2, 9, 15, 30, 123_000_000, time.UTC)
+
+// env is the Service on the real store over a fresh emulated table.
+type env struct {
+	t     *testing.T
+	db    *testenv.DynamoDB
+	cfg   *network.Config
+	keys  *secret.Keys
+	store *dynamo.Store
+	clock *testenv.Clock
+	svc   *event.Service
+	mails []string // ids of every mail a committed transaction wrote
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	cfg, keys := testenv.Config(t), testenv.Keys(t)
+	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}
+	e.store = lambdaenv.NewStore(e.db.Client, e.db.Table, cfg, keys)
+	e.store.Now = e.clock.Now
+	e.store.Backoff = func(context.Context, int) error { return nil }
+	e.store.OnMail = func(ids []string) { e.mails = append(e.mails, ids...) }
+	e.svc = &event.Service{Store: e.store, Config: cfg, Keys: keys, Now: e.clock.Now}
+	return e
+}
+
+// newEvent stores a published event two weeks ahead with capacity seats,
+// changed by change if given, and returns it as stored.
+func (e *env) newEvent(capacity int, change func(*event.Event)) event.Event {
+	e.t.Helper()
+	begins := time.Date(2026, 3, 16, 17, 0, 0, 0, time.UTC)
+	ev := event.Event{
+		ID:          id.New(e.clock.Now()),
+		Title:       network.Text{"de": "Netzwerktreffen Integration", "en": "Integration network meeting"},
+		Description: network.Text{"de": "Berichte aus den Arbeitsgruppen.", "en": "Reports from the working groups."},
+		StartsAt:    begins,
+		EndsAt:      begins.Add(2 * time.Hour),
+		Location: event.Location{
+			Name:      "Landratsamt Wartburgkreis, Raum 210",
+			Address:   "Erzberger Allee 14, 36433 Bad Salzungen",
+			OnlineURL: "https://meet.example.org/netzwerk",
+		},
+		Capacity:             capacity,
+		RegistrationDeadline: begins.Add(-29 * time.Hour),
+		WorkingGroup:         "language",
+		Network:              "wartburgkreis",
+		Published:            true,
+	}
+	if change != nil {
+		change(&ev)
+	}
+	if err := e.store.PutEvent(context.Background(), ev); err != nil {
+		e.t.Fatalf("PutEvent: %v", err)
+	}
+	return ev
+}
+
+// event reads an event with its counters.
+func (e *env) event(eventID string) event.Event {
+	e.t.Helper()
+	ev, err := e.store.Event(context.Background(), eventID)
+	if err != nil {
+		e.t.Fatalf("Event(%s): %v", eventID, err)
+	}
+	return ev
+}
+
+// counters are an event's confirmed and waiting counts.
+type counters struct{ Confirmed, Waiting int }
+
+func (e *env) counters(eventID string) counters {
+	e.t.Helper()
+	ev := e.event(eventID)
+	return counters{ev.Confirmed, ev.Waiting}
+}
+
+// registration reads the registration of addr for an event.
+func (e *env) registration(eventID, addr string) event.Registration {
+	e.t.Helper()
+	r, err := e.store.Registration(context.Background(), eventID, e.hash(addr))
+	if err != nil {
+		e.t.Fatalf("Registration(%s): %v", addr, err)
+	}
+	return r
+}
+
+// hash is the keyed hash under which addr's registrations are stored.
+func (e *env) hash(addr string) string {
+	e.t.Helper()
+	n, err := email.Normalize(addr)
+	if err != nil {
+		e.t.Fatalf("Normalize(%q): %v", addr, err)
+	}
+	return e.keys.EmailHash(email.Key(n))
+}
+
+// storedMail is an outbox item as the adapter stores it.
+type storedMail struct {
+	ID         string            `dynamodbav:"id"`
+	Template   string            `dynamodbav:"template"`
+	Locale     string            `dynamodbav:"locale"`
+	To         []string          `dynamodbav:"to"`
+	Cc         []string          `dynamodbav:"cc"`
+	ReplyTo    string            `dynamodbav:"replyTo"`
+	Data       map[string]string `dynamodbav:"data"`
+	TokenNonce string            `dynamodbav:"tokenNonce"`
+	Status     string            `dynamodbav:"status"`
+}
+
+// raw reads an item past the store; nil if there is none.
+func (e *env) raw(pk, sk string) map[string]types.AttributeValue {
+	e.t.Helper()
+	out, err := e.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: &e.db.Table,
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: pk},
+			"sk": &types.AttributeValueMemberS{Value: sk},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		e.t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
+	}
+	if len(out.Item) == 0 {
+		return nil
+	}
+	return out.Item
+}
+
+func (e *env) rawMail(mailID string) map[string]types.AttributeValue {
+	return e.raw(e.cfg.ID+"#mail#"+mailID, "outbox")
+}
+
+// mail reads the outbox item with id.
+func (e *env) mail(mailID string) storedMail {
+	e.t.Helper()
+	item := e.rawMail(mailID)
+	if item == nil {
+		e.t.Fatalf("mail %s not stored", mailID)
+	}
+	var m storedMail
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		e.t.Fatalf("unmarshal mail: %v", err)
+	}
+	return m
+}
+
+// mailsSince reads the mails written since the n-th.
+func (e *env) mailsSince(n int) []storedMail {
+	e.t.Helper()
+	var out []storedMail
+	for _, mid := range e.mails[n:] {
+		out = append(out, e.mail(mid))
+	}
+	return out
+}
+
+// link is the cancel token a mail's link carries.
+func (e *env) link(m storedMail) string {
+	e.t.Helper()
+	if m.TokenNonce == "" {
+		e.t.Fatalf("mail %s (%s) carries no token", m.ID, m.Template)
+	}
+	return e.keys.Token(m.TokenNonce)
+}
+
+// snapshot is every item of the table, keyed by pk and sk, for "nothing
+// changed" checks.
+func (e *env) snapshot() map[string]map[string]types.AttributeValue {
+	e.t.Helper()
+	out := map[string]map[string]types.AttributeValue{}
+	p := dynamodb.NewScanPaginator(e.db.Client, &dynamodb.ScanInput{TableName: &e.db.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			e.t.Fatalf("Scan: %v", err)
+		}
+		for _, item := range page.Items {
+			out[sAttr(item, "pk")+"|"+sAttr(item, "sk")] = item
+		}
+	}
+	return out
+}
+
+// unchanged reports any difference between the table now and before.
+func (e *env) unchanged(t *testing.T, before map[string]map[string]types.AttributeValue) {
+	t.Helper()
+	after := e.snapshot()
+	var keys []string
+	for k := range before {
+		keys = append(keys, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !reflect.DeepEqual(before[k], after[k]) {
+			t.Errorf("item %s changed:\n before %s\n after  %s", k, plain(before[k]), plain(after[k]))
+		}
+	}
+}
+
+// plain renders an item readably; nil for no item.
+func plain(item map[string]types.AttributeValue) string {
+	if item == nil {
+		return "<none>"
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		return err.Error()
+	}
+	return show(m)
+}
+
+// input is a complete, valid sign-up of name with addr.
+func input(name, addr string) event.Input {
+	return event.Input{
+		Name:         name,
+		Email:        addr,
+		Organisation: "Beispielverein e. V.",
+		Needs:        "Dolmetschen Arabisch\r\nRollstuhlgerechter Zugang",
+		Consent:      true,
+	}
+}
+
+// register signs name with addr up, expecting a new registration and one
+// mail, and returns both.
+func (e *env) register(eventID, name, addr string) (event.Registration, storedMail) {
+	e.t.Helper()
+	before := len(e.mails)
+	res, err := e.svc.Register(context.Background(), eventID, input(name, addr), "de")
+	if err != nil {
+		e.t.Fatalf("Register(%s): %v", addr, err)
+	}
+	if !res.Created {
+		e.t.Fatalf("Register(%s): Created = false, want a new registration", addr)
+	}
+	if got := len(e.mails) - before; got != 1 {
+		e.t.Fatalf("Register(%s) wrote %d mails, want 1", addr, got)
+	}
+	return res.Registration, e.mail(e.mails[before])
+}
+
+// wantErr checks that err is an apperr with code and message.
+func wantErr(t *testing.T, what string, err error, code apperr.Code, message string) {
+	t.Helper()
+	ae, ok := errors.AsType[*apperr.Error](err)
+	if !ok || ae.Code != code || ae.Message != message {
+		t.Errorf("%s: error = %v, want %s %s", what, err, code, message)
+	}
+}
+
+// sAttr is a string attribute, "" if absent.
+func sAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// nAttr is a number attribute, "" if absent.
+func nAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// equal reports a difference between got and want.
+func equal[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got  %s\n want %s", what, show(got), show(want))
+	}
+}
+
+func show(v any) string { return fmt.Sprintf("%+v", v) }
+
+// hookStore is the real store with a hook run once before the next TakeSeat
+// or Wait: another request's write landing between a sign-up's read and its
+// write, deterministically.
+type hookStore struct {
+	event.Store
+	beforeTakeSeat, beforeWait func()
+}
+
+func (h *hookStore) TakeSeat(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	if f := h.beforeTakeSeat; f != nil {
+		h.beforeTakeSeat = nil
+		f()
+	}
+	return h.Store.TakeSeat(ctx, r, t, m)
+}
+
+func (h *hookStore) Wait(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	if f := h.beforeWait; f != nil {
+		h.beforeWait = nil
+		f()
+	}
+	return h.Store.Wait(ctx, r, t, m)
+}
