@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
@@ -131,9 +132,10 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		Partners: &partner.Service{
 			Store: store, Config: cfg, Keys: keys, Now: now,
 		},
-		Events: s.Events,
-		Log:    log,
-		Now:    now,
+		Events:  s.Events,
+		Contact: &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now},
+		Log:     log,
+		Now:     now,
 	}
 	s.Handler = api.Handler()
 	if o.sweepEvery > 0 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
@@ -18,6 +19,7 @@ type API struct {
 	Config   *network.Config
 	Partners *partner.Service
 	Events   *event.Service
+	Contact  *contact.Service
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -33,6 +35,9 @@ func (a *API) Handler() http.Handler {
 		rt.handle(http.MethodGet, "/partners", a.listPartners)
 		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)
 		rt.handle(http.MethodPost, "/partners/confirm", a.confirmPartner)
+	}
+	if a.Contact != nil {
+		rt.handle(http.MethodPost, "/contact", a.submitContact)
 	}
 	if a.Events != nil {
 		rt.handle(http.MethodGet, "/events", a.listEvents)

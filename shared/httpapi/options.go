@@ -45,6 +45,7 @@ var thankYouPages = map[string]bool{
 	"event-confirmed":     true,
 	"event-waitlisted":    true,
 	"event-cancelled":     true,
+	"contact-received":    true,
 }
 
 func (a *API) thanks(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,14 @@ var kinds = map[string]kind{
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
 	},
+	"contact.inbox": {
+		subject: func(v view) string {
+			return v.T("mail.contact.inbox.subject", v.Data["reference"], v.Data["topic"], v.Data["name"])
+		},
+	},
+	"contact.ack": {
+		subject: func(v view) string { return v.T("mail.contact.ack.subject", v.Data["reference"]) },
+	},
 	"event.confirmed": {
 		subject: func(v view) string { return v.T("mail.event.confirmed.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",

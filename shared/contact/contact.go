@@ -1,0 +1,180 @@
+// Package contact is the contact form: a question routed by topic to the
+// inbox that can answer it, with Reply-To set to the sender, and an
+// acknowledgement with a reference number to the sender.
+package contact
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/email"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/validate"
+)
+
+// Input is a message as the form sends it.
+type Input struct {
+	Name    string `json:"name"`
+	Email   string `json:"email"`
+	Topic   string `json:"topic"`
+	Message string `json:"message"`
+	Consent bool   `json:"consent"`
+	Phone   string `json:"phone"`
+	Network string `json:"network"`
+	Locale  string `json:"locale"`
+}
+
+// Limits in characters.
+const (
+	MaxName    = 120
+	MaxMessage = 5000
+)
+
+// Message is one stored contact message.
+type Message struct {
+	ID         string
+	Reference  string // what the sender quotes when they call
+	Name       string
+	Email      string
+	EmailHash  string
+	Phone      string
+	Topic      string
+	Network    string
+	Text       string
+	Locale     string
+	Inbox      string
+	ConsentAt  time.Time
+	ConsentVer string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Store keeps messages: the message and both mails in one transaction.
+type Store interface {
+	Submit(ctx context.Context, m Message, mails []outbox.Mail) error
+}
+
+// Service runs the contact form.
+type Service struct {
+	Store  Store
+	Config *network.Config
+	Keys   *secret.Keys
+	Now    func() time.Time
+}
+
+// Submit stores a message and queues the mail to the inbox and the
+// acknowledgement.
+func (s *Service) Submit(ctx context.Context, in Input, locale string) (Message, error) {
+	cfg := s.Config
+	var f apperr.Fields
+	m := Message{
+		Name:   validate.Line(&f, "name", in.Name, true, MaxName),
+		Email:  validate.Email(&f, "email", in.Email),
+		Topic:  validate.Choice(&f, "topic", in.Topic, cfg.Topics),
+		Text:   validate.Text(&f, "message", in.Message, true, MaxMessage),
+		Phone:  validate.Phone(&f, "phone", in.Phone),
+		Locale: locale,
+	}
+	if strings.TrimSpace(in.Network) != "" {
+		m.Network = validate.Choice(&f, "network", in.Network, cfg.RegionalNetworks())
+	}
+	validate.Consent(&f, "consent", in.Consent)
+	if err := f.Err(); err != nil {
+		return Message{}, err
+	}
+	now := s.Now().UTC()
+	m.ID = id.New(now)
+	m.Reference = Reference()
+	m.EmailHash = s.Keys.EmailHash(email.Key(m.Email))
+	m.Inbox = s.inbox(m.Topic, m.Network)
+	m.ConsentAt, m.ConsentVer = now, cfg.Privacy.Version
+	m.CreatedAt = now
+	m.ExpiresAt = now.Add(network.Days(cfg.Retention.ContactMessageDays))
+	if err := s.Store.Submit(ctx, m, s.mails(m, now)); err != nil {
+		return Message{}, apperr.OrUnavailable(err)
+	}
+	return m, nil
+}
+
+// inbox routes a message: the topic's own inbox, else the chosen regional
+// network's, else the main one.
+func (s *Service) inbox(topic, net string) string {
+	if ch, ok := network.Find(s.Config.Topics, topic); ok && ch.Inbox != "" {
+		return ch.Inbox
+	}
+	if ch, ok := network.Find(s.Config.RegionalNetworks(), net); ok && ch.Inbox != "" {
+		return ch.Inbox
+	}
+	return s.Config.MainInbox()
+}
+
+// mails are the message for the inbox, in German with everything the sender
+// wrote and Reply-To the sender, and the acknowledgement, in the sender's
+// language with none of it: the address is unverified.
+func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
+	cfg := s.Config
+	topic, _ := network.Find(cfg.Topics, m.Topic)
+	net, _ := network.Find(cfg.RegionalNetworks(), m.Network)
+	toInbox := outbox.Mail{
+		ID:          id.New(now),
+		Template:    "contact.inbox",
+		Locale:      i18n.Default,
+		To:          []string{m.Inbox},
+		ReplyTo:     m.Email,
+		ReplyToName: m.Name,
+		Data: map[string]string{
+			"reference":      m.Reference,
+			"name":           m.Name,
+			"email":          m.Email,
+			"phone":          m.Phone,
+			"topic":          topic.Label.In(i18n.Default),
+			"network":        net.Label.In(i18n.Default),
+			"message":        m.Text,
+			"senderLocale":   m.Locale,
+			"receivedAt":     m.CreatedAt.Format(time.RFC3339),
+			"consentAt":      m.ConsentAt.Format(time.RFC3339),
+			"consentVersion": m.ConsentVer,
+		},
+		CreatedAt: now,
+	}
+	ack := outbox.Mail{
+		ID:       id.New(now),
+		Template: "contact.ack",
+		Locale:   m.Locale,
+		To:       []string{m.Email},
+		Data: map[string]string{
+			"reference":  m.Reference,
+			"topic":      topic.Label.In(m.Locale),
+			"receivedAt": m.CreatedAt.Format(time.RFC3339),
+		},
+		CreatedAt: now,
+	}
+	return []outbox.Mail{toInbox, ack}
+}
+
+// referenceAlphabet leaves out letters and digits people confuse on the
+// phone (0/O, 1/I/L, 5/S, 8/B, U/V).
+const referenceAlphabet = "2345679ACDEFGHJKMNPQRTWXYZ"
+
+// Reference returns a short reference like "K-7F3A-92QX": about 38 random
+// bits, enough to tell messages apart within their retention.
+func Reference() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	out := []byte("K-xxxx-xxxx")
+	j := 0
+	for i := range out {
+		if out[i] == 'x' {
+			out[i] = referenceAlphabet[int(b[j])%len(referenceAlphabet)]
+			j++
+		}
+	}
+	return string(out)
+}
