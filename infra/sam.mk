@@ -30,10 +30,11 @@ NETWORK_CONFIG_FILE ?= infra/config/wartburgkreis.json
 SAM_FUNCTION_DIR_PartnersFunction := partners
 SAM_FUNCTION_DIR_EventsFunction := events
 SAM_FUNCTION_DIR_ContactFunction := contact
+SAM_FUNCTION_DIR_BouncesFunction := bounces
 SAM_FUNCTION_DIR_NotifierFunction := notifier
 SAM_FUNCTION_DIR_SweeperFunction := sweeper
 
-SAM_FUNCTIONS := PartnersFunction EventsFunction ContactFunction NotifierFunction SweeperFunction
+SAM_FUNCTIONS := PartnersFunction EventsFunction ContactFunction NotifierFunction SweeperFunction BouncesFunction
 SAM_BUILD_TARGETS := $(addprefix build-,$(SAM_FUNCTIONS))
 
 .PHONY: $(SAM_BUILD_TARGETS) lint-template

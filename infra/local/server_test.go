@@ -436,3 +436,25 @@ func TestReminders(t *testing.T) {
 		t.Errorf("the reminder's cancel link: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestSuppressedAddressIsNotMailed: after a hard bounce SES reported, mail
+// to that address is parked with the reason instead of being sent again.
+func TestSuppressedAddressIsNotMailed(t *testing.T) {
+	l := startLocal(t, nil)
+	if err := l.Store.Suppress(context.Background(), "bounced@example.org", "bounce:General", l.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := l.request(t, "POST", "/partners", "application/json",
+		`{"organisation":"Abgeprallt e. V.","organisationType":"other","contactName":"Test","email":"Bounced@example.org","workingGroups":["work"],"consent":true}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("register: %d %s", resp.StatusCode, body)
+	}
+	l.Wait()
+	if n := len(l.mails(t)); n != 0 {
+		t.Errorf("%d mails written, want none to a suppressed address", n)
+	}
+	l.clock.Advance(48 * time.Hour)
+	if counts, err := l.Deliverer.Sweep(context.Background(), 10); err != nil || len(counts) != 0 {
+		t.Errorf("later sweep: %v %v, want nothing due (parked)", counts, err)
+	}
+}

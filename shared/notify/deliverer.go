@@ -24,14 +24,15 @@ func FromEnv(env *lambdaenv.Env) (*outbox.Deliverer, error) {
 		return nil, err
 	}
 	ses := sesmail.New(sesv2.NewFromConfig(env.AWS), os.Getenv("SES_CONFIGURATION_SET"))
-	return NewDeliverer(env.Store, renderer, ses, env.Config, env.Log), nil
+	return NewDeliverer(env.Store, env.Store, renderer, ses, env.Config, env.Log), nil
 }
 
 // NewDeliverer is delivery as every deployment, local or on AWS, uses it.
-func NewDeliverer(store outbox.Store, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
+func NewDeliverer(store outbox.Store, sup outbox.Suppressions, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
 	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
 	return &outbox.Deliverer{
 		Store:           store,
+		Suppressions:    sup,
 		Renderer:        r,
 		Sender:          sender,
 		Policy:          outbox.DefaultPolicy,

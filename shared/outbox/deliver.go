@@ -38,8 +38,11 @@ type Deliverer struct {
 	Store    Store
 	Renderer Renderer
 	Sender   mail.Sender
-	Policy   Policy
-	Now      func() time.Time
+	// Suppressions, if set, keeps mail from addresses that bounced hard or
+	// complained.
+	Suppressions Suppressions
+	Policy       Policy
+	Now          func() time.Time
 	// Jitter returns a factor in [0.5, 1.5) that spreads retries; tests fix it.
 	Jitter func() float64
 	// MessageIDDomain is the right-hand side of Message-IDs.
@@ -100,7 +103,11 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) (Result, error) {
 // send returns "" on success, else a reason code and whether retrying is
 // pointless.
 func (d *Deliverer) send(ctx context.Context, item Item) (reason string, permanent bool) {
-	msg, err := d.Renderer.Render(item.Mail)
+	m, reason, permanent := d.unsuppressed(ctx, item.Mail)
+	if reason != "" {
+		return reason, permanent
+	}
+	msg, err := d.Renderer.Render(m)
 	if err != nil {
 		d.log().Error("mail cannot be rendered", "mail", item.ID, "template", item.Template, "err", err)
 		return "render", true
@@ -120,6 +127,41 @@ func (d *Deliverer) send(ctx context.Context, item Item) (reason string, permane
 		return "transient", false
 	}
 	return "", false
+}
+
+// unsuppressed drops suppressed recipients from m. With no primary
+// recipient left the mail is given up for good: "suppressed:<reason>".
+func (d *Deliverer) unsuppressed(ctx context.Context, m Mail) (Mail, string, bool) {
+	if d.Suppressions == nil {
+		return m, "", false
+	}
+	gone, err := d.Suppressions.Suppressed(ctx, append(append([]string{}, m.To...), m.Cc...))
+	if err != nil {
+		return m, "suppression-check", false
+	}
+	if len(gone) == 0 {
+		return m, "", false
+	}
+	keep := func(addrs []string) []string {
+		var out []string
+		for _, a := range addrs {
+			if _, ok := gone[a]; !ok {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	var why string
+	for _, a := range m.To {
+		if r, ok := gone[a]; ok && why == "" {
+			why = r
+		}
+	}
+	m.To, m.Cc = keep(m.To), keep(m.Cc)
+	if len(m.To) == 0 {
+		return m, "suppressed:" + why, true
+	}
+	return m, "", false
 }
 
 func (d *Deliverer) backoff(attempts int) time.Duration {

@@ -148,6 +148,9 @@ func (r *renderer) Render(m outbox.Mail) (netzmail.Message, error) {
 	for _, a := range m.To {
 		msg.To = append(msg.To, mail.Address{Address: a})
 	}
+	for _, a := range m.Cc {
+		msg.Cc = append(msg.Cc, mail.Address{Address: a})
+	}
 	return msg, nil
 }
 
@@ -654,4 +657,65 @@ func TestSweepErrors(t *testing.T) {
 			t.Errorf("m2: got %d attempts after cancel, want 0", f.store.items["m2"].Attempts)
 		}
 	})
+}
+
+// suppressions is a fixed list of suppressed addresses; err fails lookups.
+type suppressions struct {
+	gone map[string]string
+	err  error
+}
+
+func (s suppressions) Suppressed(_ context.Context, addrs []string) (map[string]string, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	out := map[string]string{}
+	for _, a := range addrs {
+		if r, ok := s.gone[a]; ok {
+			out[a] = r
+		}
+	}
+	return out, nil
+}
+
+func TestDeliverSuppressed(t *testing.T) {
+	withCc := newMail("m1")
+	withCc.To = []string{"inbox@example.org", "bounced@example.org"}
+	withCc.Cc = []string{"complained@example.org", "regional@example.org"}
+	tests := []struct {
+		name       string
+		mail       outbox.Mail
+		sup        suppressions
+		result     outbox.Result
+		recipients []string
+		lastError  string
+	}{
+		{"nobody suppressed", newMail("m1"), suppressions{}, outbox.Delivered, []string{"verein@example.org"}, ""},
+		{"the only recipient bounced", newMail("m1"), suppressions{gone: map[string]string{"verein@example.org": "bounce:General"}},
+			outbox.Parked, nil, "suppressed:bounce:General"},
+		{"suppressed ones are dropped, the rest is sent", withCc,
+			suppressions{gone: map[string]string{"bounced@example.org": "bounce:General", "complained@example.org": "complaint"}},
+			outbox.Delivered, []string{"inbox@example.org", "regional@example.org"}, ""},
+		{"the check fails: try again later", newMail("m1"), suppressions{err: errors.New("down")}, outbox.Rescheduled, nil, "suppression-check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(tt.mail)
+			f.d.Suppressions = tt.sup
+			got, err := f.d.Deliver(context.Background(), "m1")
+			if err != nil || got != tt.result {
+				t.Fatalf("Deliver = %v, %v; want %v", got, err, tt.result)
+			}
+			var sentTo []string
+			for _, e := range f.sender.sent {
+				sentTo = append(sentTo, e.To...)
+			}
+			if !slices.Equal(sentTo, tt.recipients) {
+				t.Errorf("sent to %v, want %v", sentTo, tt.recipients)
+			}
+			if got := f.store.items["m1"].LastError; got != tt.lastError {
+				t.Errorf("last error %q, want %q", got, tt.lastError)
+			}
+		})
+	}
 }

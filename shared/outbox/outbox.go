@@ -69,3 +69,10 @@ type Store interface {
 	// Due lists pending mails whose next attempt is at or before now.
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
 }
+
+// Suppressions knows the addresses that must not be mailed again (hard
+// bounces, complaints) and why.
+type Suppressions interface {
+	// Suppressed returns the reason for each of addrs that is suppressed.
+	Suppressed(ctx context.Context, addrs []string) (map[string]string, error)
+}
