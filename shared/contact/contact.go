@@ -160,7 +160,7 @@ func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
 }
 
 // referenceAlphabet leaves out letters and digits people confuse on the
-// phone (0/O, 1/I/L, 5/S, 8/B, U/V).
+// phone or in handwriting: 0/O, 1/I/L, S, 8/B, U/V.
 const referenceAlphabet = "2345679ACDEFGHJKMNPQRTWXYZ"
 
 // Reference returns a short reference like "K-7F3A-92QX": about 38 random

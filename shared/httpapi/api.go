@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -89,6 +90,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			r.Header.Set(RequestIDHeader, hex.EncodeToString(b[:]))
 		}
 		w.Header().Set(RequestIDHeader, requestID(r))
+		r = r.WithContext(context.WithValue(r.Context(), bodyLocaleKey{}, new(string)))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

@@ -52,15 +52,32 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	switch mediaType(r) {
 	case typeJSON:
-		return decodeJSON(body, dst)
+		err = decodeJSON(body, dst)
 	case typeForm:
-		values, err := url.ParseQuery(string(body))
-		if err != nil {
-			return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+		values, perr := url.ParseQuery(string(body))
+		if perr != nil {
+			return apperr.Wrap(apperr.Malformed, "problem.malformed", perr)
 		}
-		return decodeForm(values, dst)
+		err = decodeForm(values, dst)
 	default:
 		return errMediaType
+	}
+	rememberLocale(r, dst)
+	return err
+}
+
+// rememberLocale keeps the body's locale field for the error path.
+func rememberLocale(r *http.Request, dst any) {
+	chosen, ok := r.Context().Value(bodyLocaleKey{}).(*string)
+	if !ok {
+		return
+	}
+	v := reflect.ValueOf(dst).Elem()
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if name == "locale" && v.Field(i).Kind() == reflect.String {
+			*chosen = v.Field(i).String()
+		}
 	}
 }
 

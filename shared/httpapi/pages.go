@@ -14,7 +14,8 @@ import (
 var pageFiles embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"t": i18n.T,
+	"t":   i18n.T,
+	"iso": i18n.Isolate,
 }).ParseFS(pageFiles, "pages/*.html"))
 
 // pageData is what every page template sees.

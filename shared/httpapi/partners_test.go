@@ -263,3 +263,23 @@ func TestHealth(t *testing.T) {
 		t.Errorf("status %d, want 200", r.status)
 	}
 }
+
+func TestErrorsFollowTheBodyLocale(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name, contentType, body string
+		want                    string
+	}{
+		{"JSON", "application/json", `{"locale":"en","consent":false}`, "Please agree to the privacy policy."},
+		{"form", "application/x-www-form-urlencoded", "locale=en&consent=off", "Please agree to the privacy policy."},
+		{"no locale: German", "application/json", `{"consent":false}`, "Bitte stimmen Sie der Datenschutzerklärung zu."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.do(t, "POST", "/partners", tt.contentType, []byte(tt.body), "Accept", "application/json")
+			if !strings.Contains(string(r.body), tt.want) {
+				t.Errorf("%d %s, want %q", r.status, r.body, tt.want)
+			}
+		})
+	}
+}

@@ -44,14 +44,23 @@ func wantsHTML(r *http.Request) bool {
 	return html > js
 }
 
-// locale of a request: an explicit choice (body field or ?locale=), else
-// Accept-Language, else German.
+// locale of a request: an explicit choice (the body's locale field, which
+// decode remembers, or ?locale=), else Accept-Language, else German.
 func locale(r *http.Request, explicit string) string {
+	if explicit == "" {
+		if chosen, ok := r.Context().Value(bodyLocaleKey{}).(*string); ok {
+			explicit = *chosen
+		}
+	}
 	if explicit == "" {
 		explicit = r.URL.Query().Get("locale")
 	}
 	return i18n.Negotiate(explicit, r.Header.Get("Accept-Language"))
 }
+
+// bodyLocaleKey holds, per request, the locale the body asked for, so an
+// error found after decoding still speaks the person's language.
+type bodyLocaleKey struct{}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

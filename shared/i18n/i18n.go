@@ -161,11 +161,27 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-// FormatTime shows t in Berlin time, the way the locale writes it.
+// FormatTime shows t in Berlin time, the way the locale writes it: German
+// and English in words, every other language in digits (day.month.year, as
+// most of them write it) so no English month name creeps in. In a
+// right-to-left language the result is isolated, so it reads as one unit.
 func FormatTime(locale string, t time.Time) string {
 	t = t.In(Berlin)
-	if locale == Default {
+	switch locale {
+	case Default:
 		return t.Format("02.01.2006, 15:04") + " Uhr"
+	case "en":
+		return t.Format("2 January 2006, 15:04") + " (" + t.Format("MST") + ")"
 	}
-	return t.Format("2 January 2006, 15:04") + " (" + t.Format("MST") + ")"
+	return Isolate(locale, t.Format("02.01.2006, 15:04"))
+}
+
+// Isolate wraps s in Unicode first-strong isolate marks when locale reads
+// right to left, so numbers such as dates and phone numbers keep their
+// order inside Arabic or Persian text (text and HTML alike).
+func Isolate(locale, s string) string {
+	if Dir(locale) != "rtl" || s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
 }

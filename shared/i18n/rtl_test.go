@@ -1,6 +1,8 @@
 package i18n_test
 
 import (
+	"time"
+
 	"encoding/json"
 	"maps"
 	"os"
@@ -224,5 +226,33 @@ func TestTypography(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestIsolateAndFormatTime(t *testing.T) {
+	at := time.Date(2026, 3, 29, 7, 30, 0, 0, time.UTC) // 09:30 CEST
+	tests := []struct {
+		locale string
+		want   string
+	}{
+		{"de", "29.03.2026, 09:30 Uhr"},
+		{"en", "29 March 2026, 09:30 (CEST)"},
+		{"uk", "29.03.2026, 09:30"},
+		{"tr", "29.03.2026, 09:30"},
+		{"ar", "\u206829.03.2026, 09:30\u2069"},
+		{"fa", "\u206829.03.2026, 09:30\u2069"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.locale, func(t *testing.T) {
+			if got := i18n.FormatTime(tt.locale, at); got != tt.want {
+				t.Errorf("FormatTime = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got := i18n.Isolate("ar", "03695 615803"); got != "\u206803695 615803\u2069" {
+		t.Errorf("Isolate(ar) = %q", got)
+	}
+	if got := i18n.Isolate("de", "03695 615803"); got != "03695 615803" {
+		t.Errorf("Isolate(de) = %q, want it unchanged", got)
 	}
 }

@@ -117,6 +117,15 @@ type view struct {
 	Data        map[string]string
 }
 
+// Start is the HTML align value of the reading direction's start, for mail
+// clients that drop CSS.
+func (v view) Start() string {
+	if v.Dir == "rtl" {
+		return "right"
+	}
+	return "left"
+}
+
 // T translates key into the mail's language.
 func (v view) T(key string, args ...string) string { return i18n.T(v.Locale, key, args...) }
 
@@ -153,7 +162,7 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 		Locale:      locale,
 		Dir:         i18n.Dir(locale),
 		NetworkName: cfg.Name.In(locale),
-		Phone:       cfg.Phone,
+		Phone:       i18n.Isolate(locale, cfg.Phone),
 		Inbox:       cfg.MainInbox(),
 		PrivacyURL:  cfg.Privacy.URL,
 		Data:        m.Data,
