@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -124,22 +125,8 @@ func (a *API) cancelPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Token  string `json:"token"`
-		Locale string `json:"locale"`
-	}
-	if err := decode(w, r, &in); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	status, err := a.Events.Cancel(r.Context(), in.Token)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if wantsHTML(r) {
-		seeOther(w, r, "event-cancelled", locale(r, in.Locale))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
+	a.linkAction(w, r, "event-cancelled", func(ctx context.Context, token string) (string, error) {
+		status, err := a.Events.Cancel(ctx, token)
+		return string(status), err
+	})
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
@@ -91,6 +92,16 @@ func (a *API) confirmPartnerPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
+	a.linkAction(w, r, "partner-confirmed", func(ctx context.Context, token string) (string, error) {
+		status, err := a.Partners.Confirm(ctx, token)
+		return string(status), err
+	})
+}
+
+// linkAction is the button behind a mail link: it POSTs the link's token,
+// do acts on it, and the answer is the new status (JSON) or a thank-you
+// page (forms).
+func (a *API) linkAction(w http.ResponseWriter, r *http.Request, thanks string, do func(context.Context, string) (string, error)) {
 	var in struct {
 		Token  string `json:"token"`
 		Locale string `json:"locale"`
@@ -99,16 +110,16 @@ func (a *API) confirmPartner(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	status, err := a.Partners.Confirm(r.Context(), in.Token)
+	status, err := do(r.Context(), in.Token)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	if wantsHTML(r) {
-		seeOther(w, r, "partner-confirmed", locale(r, in.Locale))
+		seeOther(w, r, thanks, locale(r, in.Locale))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": string(status)})
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
 }
 
 // doneText is the page's note when the link's action has happened already.
