@@ -1,0 +1,724 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/email"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// signupWorld is one event behind the real HTTP layer, with the store as
+// production builds it over the real SDK client and the emulator on loopback.
+type signupWorld struct {
+	t        *testing.T
+	db       *testenv.DynamoDB
+	cfg      *network.Config
+	keys     *secret.Keys
+	clock    *testenv.Clock
+	store    *dynamo.Store
+	srv      *httptest.Server
+	client   *http.Client
+	event    event.Event
+	backoffs atomic.Int64 // conflict retries the store waited for
+
+	mu    sync.Mutex
+	mails []string // ids the store reported as written
+}
+
+// loopbackTransport allows n idle connections per host, so n requests in
+// flight reuse their connections instead of dialling anew each time.
+func loopbackTransport(n int) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 2 * n
+	tr.MaxIdleConnsPerHost = n
+	return tr
+}
+
+// newSignupWorld stores an open event of the given capacity. With wrap, the
+// store's DynamoDB client is the emulator client (same options as
+// testenv's) whose HTTP transport is wrap's; without, testenv's client.
+func newSignupWorld(t *testing.T, capacity int, wrap func(http.RoundTripper) http.RoundTripper) *signupWorld {
+	t.Helper()
+	cfg, keys := testenv.Config(t), testenv.Keys(t)
+	w := &signupWorld{
+		t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys,
+		clock: testenv.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)),
+	}
+	var api dynamo.API = w.db.Client
+	if wrap != nil {
+		base := loopbackTransport(64)
+		t.Cleanup(base.CloseIdleConnections)
+		api = dynamodb.New(w.db.Client.Options(), func(o *dynamodb.Options) {
+			o.HTTPClient = &http.Client{Transport: wrap(base)}
+		})
+	}
+	w.store = lambdaenv.NewStore(api, w.db.Table, cfg, keys)
+	w.store.Now = w.clock.Now
+	w.store.Backoff = func(context.Context, int) error { w.backoffs.Add(1); return nil }
+	w.store.OnMail = func(ids []string) { w.mu.Lock(); w.mails = append(w.mails, ids...); w.mu.Unlock() }
+
+	now := w.clock.Now()
+	w.event = event.Event{
+		ID:       id.New(now),
+		Title:    network.Text{"de": "Netzwerktreffen Integration (Plenum)", "en": "Integration network meeting (plenary)"},
+		StartsAt: now.Add(14 * 24 * time.Hour), EndsAt: now.Add(14*24*time.Hour + 3*time.Hour),
+		Location:             event.Location{Name: "Landratsamt Wartburgkreis", Address: "Erzberger Allee 14, 36433 Bad Salzungen"},
+		Capacity:             capacity,
+		RegistrationDeadline: now.Add(7 * 24 * time.Hour),
+		Network:              "wartburgkreis",
+		Published:            true,
+	}
+	if err := w.store.PutEvent(context.Background(), w.event); err != nil {
+		t.Fatalf("PutEvent: %v", err)
+	}
+
+	a := &httpapi.API{
+		Config: cfg,
+		Events: &event.Service{Store: w.store, Config: cfg, Keys: keys, Now: w.clock.Now},
+		Log:    slog.New(slog.DiscardHandler),
+		Now:    w.clock.Now,
+	}
+	w.srv = httptest.NewServer(a.Handler())
+	t.Cleanup(w.srv.Close)
+	tr := loopbackTransport(64)
+	t.Cleanup(tr.CloseIdleConnections)
+	w.client = &http.Client{Transport: tr, Timeout: time.Minute}
+	return w
+}
+
+func registrant(i int) string { return fmt.Sprintf("person-%04d@example.org", i) }
+
+// outcome is one sign-up's answer.
+type outcome struct {
+	email  string
+	status int
+	header http.Header
+	body   []byte
+	err    error
+	// The 201 body.
+	ID       string       `json:"id"`
+	Status   event.Status `json:"status"`
+	Position int          `json:"position"`
+}
+
+// signUp posts one JSON sign-up.
+func (w *signupWorld) signUp(addr string) outcome {
+	o := outcome{email: addr}
+	body, err := json.Marshal(map[string]any{
+		"name": "Person " + strings.TrimSuffix(addr, "@example.org"), "email": addr,
+		"organisation": "Beispielverein e. V.", "consent": true, "locale": "de",
+	})
+	if err != nil {
+		o.err = err
+		return o
+	}
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/events/"+w.event.ID+"/registrations", bytes.NewReader(body))
+	if err != nil {
+		o.err = err
+		return o
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.client.Do(req)
+	if err != nil {
+		o.err = err
+		return o
+	}
+	defer resp.Body.Close()
+	o.status, o.header = resp.StatusCode, resp.Header
+	if o.body, o.err = io.ReadAll(resp.Body); o.err != nil {
+		return o
+	}
+	if o.status == http.StatusCreated {
+		o.err = json.Unmarshal(o.body, &o)
+	}
+	return o
+}
+
+// signUpAll posts n sign-ups with distinct addresses, inFlight at a time.
+func (w *signupWorld) signUpAll(n, inFlight int) []outcome {
+	out := make([]outcome, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range inFlight {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = w.signUp(registrant(i))
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func (w *signupWorld) pk(kind, id string) string { return w.cfg.ID + "#" + kind + "#" + id }
+
+// raw reads an item past the store.
+func (w *signupWorld) raw(pk, sk string) map[string]types.AttributeValue {
+	w.t.Helper()
+	out, err := w.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName:      &w.db.Table,
+		Key:            map[string]types.AttributeValue{"pk": sv(pk), "sk": sv(sk)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		w.t.Fatalf("GetItem %s/%s: %v", pk, sk, err)
+	}
+	if len(out.Item) == 0 {
+		return nil
+	}
+	return out.Item
+}
+
+// query lists every item of one partition of the table or of the index.
+func (w *signupWorld) query(index, keyAttr, key string) []map[string]types.AttributeValue {
+	w.t.Helper()
+	in := &dynamodb.QueryInput{
+		TableName:                 &w.db.Table,
+		KeyConditionExpression:    aws.String(keyAttr + " = :k"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": sv(key)},
+	}
+	if index != "" {
+		in.IndexName = aws.String(index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	var items []map[string]types.AttributeValue
+	for p := dynamodb.NewQueryPaginator(w.db.Client, in); p.HasMorePages(); {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			w.t.Fatalf("query %s %s: %v", keyAttr, key, err)
+		}
+		items = append(items, page.Items...)
+	}
+	return items
+}
+
+func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func sOf(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func nOf(item map[string]types.AttributeValue, name string) int {
+	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.Atoi(v.Value)
+		return n
+	}
+	return -1
+}
+
+// counters are the event item's confirmed, waiting and waitSeq.
+func (w *signupWorld) counters() (confirmed, waiting, waitSeq int) {
+	w.t.Helper()
+	it := w.raw(w.pk("event", w.event.ID), "event")
+	if it == nil {
+		w.t.Fatal("the event item is gone")
+	}
+	return nOf(it, "confirmed"), nOf(it, "waiting"), nOf(it, "waitSeq")
+}
+
+// checkFilled asserts the state after n successful sign-ups with distinct
+// addresses: the answers, the counters, the registrations in the table and
+// in both index partitions, and one mail per person in the outbox.
+func (w *signupWorld) checkFilled(out []outcome) {
+	t := w.t
+	t.Helper()
+	n, capacity := len(out), w.event.Capacity
+	wantWaiting := n - capacity
+
+	var confirmed, waitlisted, failed int
+	var positions []int
+	byEmail := map[string]outcome{}
+	for _, o := range out {
+		switch {
+		case o.err != nil || o.status != http.StatusCreated:
+			failed++
+			if failed <= 5 {
+				t.Errorf("%s: status %d, err %v, Retry-After %q, body %s", o.email, o.status, o.err, o.header.Get("Retry-After"), o.body)
+			}
+		case o.Status == event.Confirmed:
+			confirmed++
+			if o.Position != 0 {
+				t.Errorf("%s: confirmed with position %d", o.email, o.Position)
+			}
+		case o.Status == event.Waitlisted:
+			waitlisted++
+			positions = append(positions, o.Position)
+		default:
+			t.Errorf("%s: status %q", o.email, o.Status)
+		}
+		byEmail[o.email] = o
+	}
+	t.Logf("answers: %d confirmed, %d waitlisted, %d failed", confirmed, waitlisted, failed)
+	if confirmed != capacity || waitlisted != wantWaiting || failed != 0 {
+		t.Errorf("answers: %d confirmed, %d waitlisted, %d failed; want %d, %d, 0", confirmed, waitlisted, failed, capacity, wantWaiting)
+	}
+	sort.Ints(positions)
+	for i, p := range positions {
+		if p != i+1 {
+			t.Errorf("waiting positions are not exactly 1..%d: at index %d found %d (sorted %v…)", wantWaiting, i, p, positions[:min(len(positions), i+3)])
+			break
+		}
+	}
+
+	c, wt, seq := w.counters()
+	if c != capacity || wt != wantWaiting || seq != wantWaiting {
+		t.Errorf("event counters confirmed=%d waiting=%d waitSeq=%d; want %d, %d, %d", c, wt, seq, capacity, wantWaiting, wantWaiting)
+	}
+
+	// The event's partition: the event and one registration per person.
+	regs := map[string]map[string]types.AttributeValue{}
+	for _, it := range w.query("", "pk", w.pk("event", w.event.ID)) {
+		if sk := sOf(it, "sk"); strings.HasPrefix(sk, "registration#") {
+			regs[sOf(it, "email")] = it
+		} else if sk != "event" {
+			t.Errorf("unexpected item %s in the event's partition", sk)
+		}
+	}
+	if len(regs) != n {
+		t.Errorf("%d registration items in the event's partition, want %d", len(regs), n)
+	}
+	statusCount := map[string]int{}
+	for addr, it := range regs {
+		statusCount[sOf(it, "status")]++
+		o, ok := byEmail[addr]
+		if !ok {
+			t.Errorf("registration of %q, who never signed up", addr)
+			continue
+		}
+		if got, want := sOf(it, "emailHash"), w.keys.EmailHash(email.Key(addr)); got != want || sOf(it, "sk") != "registration#"+want {
+			t.Errorf("%s: emailHash %q sk %q, want %q", addr, got, sOf(it, "sk"), want)
+		}
+		if sOf(it, "id") != o.ID || sOf(it, "status") != string(o.Status) || max(nOf(it, "position"), 0) != o.Position {
+			t.Errorf("%s: stored id=%s status=%s position=%d, answered id=%s status=%s position=%d",
+				addr, sOf(it, "id"), sOf(it, "status"), nOf(it, "position"), o.ID, o.Status, o.Position)
+		}
+	}
+	if statusCount["confirmed"] != capacity || statusCount["waitlisted"] != wantWaiting || len(statusCount) > 2 {
+		t.Errorf("stored registrations by status %v; want confirmed=%d waitlisted=%d", statusCount, capacity, wantWaiting)
+	}
+
+	// The index: attendees by arrival, the waiting list by position.
+	attendees := w.query(dynamo.Index, "gsi1pk", w.pk("attendees", w.event.ID))
+	waitlist := w.query(dynamo.Index, "gsi1pk", w.pk("waitlist", w.event.ID))
+	if len(attendees) != capacity || len(waitlist) != wantWaiting {
+		t.Errorf("index: %d attendees, %d waiting; want %d, %d", len(attendees), len(waitlist), capacity, wantWaiting)
+	}
+	for _, it := range attendees {
+		if sOf(it, "status") != "confirmed" {
+			t.Errorf("attendee %s has status %s", sOf(it, "email"), sOf(it, "status"))
+		}
+	}
+	for i, it := range waitlist {
+		if sOf(it, "status") != "waitlisted" || nOf(it, "position") != i+1 || sOf(it, "gsi1sk") != fmt.Sprintf("%08d", i+1) {
+			t.Errorf("waiting list entry %d: %s status %s position %d gsi1sk %s",
+				i, sOf(it, "email"), sOf(it, "status"), nOf(it, "position"), sOf(it, "gsi1sk"))
+		}
+	}
+
+	// One mail per person, and no mail the store did not report.
+	w.mu.Lock()
+	mails := slices.Clone(w.mails)
+	w.mu.Unlock()
+	if len(mails) != n {
+		t.Errorf("the store reported %d mails, want %d", len(mails), n)
+	}
+	if due := w.query(dynamo.Index, "gsi1pk", w.pk("mail", "due")); len(due) != n {
+		t.Errorf("%d mails in the outbox's due partition, want %d", len(due), n)
+	}
+	items := make([]map[string]types.AttributeValue, len(mails))
+	var wg sync.WaitGroup
+	var readErrs atomic.Int64
+	sem := make(chan struct{}, 16)
+	for i, mid := range mails {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			o, err := w.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+				TableName:      &w.db.Table,
+				Key:            map[string]types.AttributeValue{"pk": sv(w.pk("mail", mid)), "sk": sv("outbox")},
+				ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				readErrs.Add(1)
+				return
+			}
+			items[i] = o.Item
+		})
+	}
+	wg.Wait()
+	if readErrs.Load() > 0 {
+		t.Fatalf("%d outbox reads failed", readErrs.Load())
+	}
+	perPerson := map[string]int{}
+	for i, it := range items {
+		if len(it) == 0 {
+			t.Errorf("mail %s reported but not stored", mails[i])
+			continue
+		}
+		to, ok := it["to"].(*types.AttributeValueMemberL)
+		if !ok || len(to.Value) != 1 {
+			t.Errorf("mail %s: to %v, want one address", mails[i], it["to"])
+			continue
+		}
+		addr := sOf(map[string]types.AttributeValue{"a": to.Value[0]}, "a")
+		perPerson[addr]++
+		o, ok := byEmail[addr]
+		if !ok {
+			t.Errorf("mail %s to %q, who never signed up", mails[i], addr)
+			continue
+		}
+		want := "event.confirmed"
+		if o.Status == event.Waitlisted {
+			want = "event.waitlisted"
+		}
+		data, _ := it["data"].(*types.AttributeValueMemberM)
+		var regID, pos string
+		if data != nil {
+			regID, pos = sOf(data.Value, "registrationId"), sOf(data.Value, "position")
+		}
+		if sOf(it, "template") != want || sOf(it, "status") != "pending" || regID != o.ID || pos != strconv.Itoa(o.Position) {
+			t.Errorf("mail %s to %s: template %s status %s registrationId %s position %s; want %s, pending, %s, %d",
+				mails[i], addr, sOf(it, "template"), sOf(it, "status"), regID, pos, want, o.ID, o.Position)
+		}
+	}
+	for _, o := range out {
+		if perPerson[o.email] != 1 {
+			t.Errorf("%s got %d mails, want 1", o.email, perPerson[o.email])
+		}
+	}
+}
+
+// TestConcurrentSignups: 1,000 people sign up for 60 seats, 64 at a time,
+// through the HTTP layer and the real SDK against the emulator.
+func TestConcurrentSignups(t *testing.T) {
+	const n, capacity, inFlight = 1000, 60, 64
+	w := newSignupWorld(t, capacity, nil)
+	start := time.Now()
+	out := w.signUpAll(n, inFlight)
+	took := time.Since(start)
+	t.Logf("%d sign-ups for %d seats, %d in flight: %v (%.1f ms each, %.0f/s); conflict retries: %d",
+		n, capacity, inFlight, took.Round(time.Millisecond), float64(took.Microseconds())/1000/n,
+		float64(n)/took.Seconds(), w.backoffs.Load())
+	checkStart := time.Now()
+	w.checkFilled(out)
+	t.Logf("read-back checks: %v", time.Since(checkStart).Round(time.Millisecond))
+}
+
+// conflictInjector stands between the SDK and the emulator and cancels
+// TransactWriteItems calls as DynamoDB does when another transaction holds
+// one of the items, without forwarding them. Everything else passes.
+type conflictInjector struct {
+	next http.RoundTripper
+	// decide reports whether to cancel an attempt; streak is how many
+	// attempts of the same transaction were cancelled in a row before it.
+	decide func(streak int) bool
+
+	mu        sync.Mutex
+	streaks   map[string]int // by transaction: cancelled attempts in a row
+	attempts  int            // TransactWriteItems requests seen
+	injected  int            // of which cancelled here
+	committed int            // of which the emulator accepted
+}
+
+func newConflictInjector(next http.RoundTripper, decide func(streak int) bool) *conflictInjector {
+	return &conflictInjector{next: next, decide: decide, streaks: map[string]int{}}
+}
+
+const transactTarget = "DynamoDB_20120810.TransactWriteItems"
+
+func (c *conflictInjector) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("X-Amz-Target") != transactTarget {
+		return c.next.RoundTrip(req)
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var in struct {
+		TransactItems []map[string]struct {
+			Key  map[string]map[string]string
+			Item map[string]json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, fmt.Errorf("conflict injector: %w", err)
+	}
+	// A transaction is known by the keys it writes: the store's retries of
+	// one transaction send the same items.
+	var keys []string
+	for _, op := range in.TransactItems {
+		for _, o := range op {
+			if o.Key != nil {
+				keys = append(keys, o.Key["pk"]["S"]+"|"+o.Key["sk"]["S"])
+			} else {
+				keys = append(keys, string(o.Item["pk"])+"|"+string(o.Item["sk"]))
+			}
+		}
+	}
+	sort.Strings(keys)
+	tx := strings.Join(keys, ",")
+
+	c.mu.Lock()
+	c.attempts++
+	inject := c.decide(c.streaks[tx])
+	if inject {
+		c.injected++
+		c.streaks[tx]++
+	} else {
+		delete(c.streaks, tx)
+	}
+	c.mu.Unlock()
+
+	if !inject {
+		fwd := req.Clone(req.Context())
+		fwd.Body = io.NopCloser(bytes.NewReader(body))
+		fwd.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		fwd.ContentLength = int64(len(body))
+		resp, err := c.next.RoundTrip(fwd)
+		if err == nil && resp.StatusCode == http.StatusOK {
+			c.mu.Lock()
+			c.committed++
+			c.mu.Unlock()
+		}
+		return resp, err
+	}
+	return conflictResponse(req, len(in.TransactItems)), nil
+}
+
+// conflictResponse is DynamoDB's answer to a transaction cancelled because
+// another one holds its first item: HTTP 400, the error type namespaced in
+// the body's __type (DynamoDB sends no X-Amzn-ErrorType; the SDK reads
+// __type and strips the namespace), one reason per item in order.
+func conflictResponse(req *http.Request, items int) *http.Response {
+	type reason struct {
+		Code    string
+		Message string `json:",omitempty"`
+	}
+	reasons := make([]reason, items)
+	codes := make([]string, items)
+	for i := range reasons {
+		reasons[i], codes[i] = reason{Code: "None"}, "None"
+	}
+	reasons[0] = reason{Code: "TransactionConflict", Message: "Transaction is ongoing for the item"}
+	codes[0] = "TransactionConflict"
+	body, _ := json.Marshal(struct {
+		Type                string `json:"__type"`
+		CancellationReasons []reason
+		Message             string
+	}{
+		Type:                "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+		CancellationReasons: reasons,
+		Message:             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+	})
+	h := http.Header{}
+	h.Set("Content-Type", "application/x-amz-json-1.0")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("X-Amzn-Requestid", "INJECTED"+strconv.Itoa(int(crc32.ChecksumIEEE(body))))
+	h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	return &http.Response{
+		Status: "400 Bad Request", StatusCode: http.StatusBadRequest,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		Request: req,
+	}
+}
+
+func (c *conflictInjector) counts() (attempts, injected int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.attempts, c.injected
+}
+
+func always(int) bool { return true }
+
+// TestConflictInjectorWireFormat: the SDK decodes the injected answer as
+// DynamoDB's, so the store sees exactly what a real conflict gives it.
+func TestConflictInjectorWireFormat(t *testing.T) {
+	var inj *conflictInjector
+	w := newSignupWorld(t, 1, func(next http.RoundTripper) http.RoundTripper {
+		inj = newConflictInjector(next, always)
+		return inj
+	})
+	put := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: &w.db.Table,
+			Item: map[string]types.AttributeValue{"pk": sv(pk), "sk": sv("x")}}}
+	}
+	_, err := w.store.API.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{put("a"), put("b"), put("c")},
+	})
+	tce, ok := errors.AsType[*types.TransactionCanceledException](err)
+	if !ok {
+		t.Fatalf("err %T %v, want *types.TransactionCanceledException", err, err)
+	}
+	var codes []string
+	for _, r := range tce.CancellationReasons {
+		codes = append(codes, aws.ToString(r.Code))
+	}
+	if want := []string{"TransactionConflict", "None", "None"}; !slices.Equal(codes, want) {
+		t.Errorf("cancellation reasons %v, want %v", codes, want)
+	}
+	if tce.ErrorCode() != "TransactionCanceledException" || !strings.Contains(tce.ErrorMessage(), "[TransactionConflict, None, None]") {
+		t.Errorf("code %q message %q", tce.ErrorCode(), tce.ErrorMessage())
+	}
+	// The SDK does not retry a cancelled transaction by itself.
+	if attempts, injected := inj.counts(); attempts != 1 || injected != 1 {
+		t.Errorf("%d attempts, %d injected; want 1, 1", attempts, injected)
+	}
+	// Other operations pass the injector untouched.
+	if item := w.raw(w.pk("event", w.event.ID), "event"); item == nil {
+		t.Error("GetItem through the emulator found no event")
+	}
+}
+
+// TestConflictRetriedSignups: about 30 % of transaction attempts are
+// cancelled by a conflict; the store retries them and every sign-up lands.
+// No transaction is cancelled more than ConflictRetries times in a row:
+// beyond that the store answers 503 by design (TestConflictExhaustedSignup),
+// and with independent 30 % a sign-up would exhaust its retries with
+// probability 0.3^5 ≈ 0.24 %, about one run in three for 200 sign-ups.
+func TestConflictRetriedSignups(t *testing.T) {
+	const n, capacity, inFlight, p = 200, 20, 32, 0.3
+	var inj *conflictInjector
+	var retries int
+	rng := rand.New(rand.NewPCG(2026, 11)) // called under inj.mu
+	w := newSignupWorld(t, capacity, func(next http.RoundTripper) http.RoundTripper {
+		inj = newConflictInjector(next, func(streak int) bool {
+			return streak < retries && rng.Float64() < p
+		})
+		return inj
+	})
+	retries = w.store.ConflictRetries
+	if retries != 4 {
+		t.Fatalf("ConflictRetries = %d; this test assumes production's 4", retries)
+	}
+	start := time.Now()
+	out := w.signUpAll(n, inFlight)
+	took := time.Since(start)
+	attempts, injected := inj.counts()
+	share := float64(injected) / float64(attempts)
+	t.Logf("%d sign-ups for %d seats, %d in flight: %v; %d transaction attempts, %d cancelled by injected conflicts (%.1f %%), %d store retries",
+		n, capacity, inFlight, took.Round(time.Millisecond), attempts, injected, 100*share, w.backoffs.Load())
+	w.checkFilled(out)
+	if share < 0.15 || share > 0.45 {
+		t.Errorf("%.1f %% of attempts cancelled, want about %.0f %%", 100*share, 100*p)
+	}
+	// Every cancelled attempt was retried once, and nothing else was.
+	if got := w.backoffs.Load(); got != int64(injected) {
+		t.Errorf("the store waited %d times before a retry, want one per injected conflict (%d)", got, injected)
+	}
+	// One committed transaction per sign-up, after its retries.
+	inj.mu.Lock()
+	committed := inj.committed
+	inj.mu.Unlock()
+	t.Logf("%d attempts reached the emulator, %d committed", attempts-injected, committed)
+	if committed != n {
+		t.Errorf("%d transactions committed, want %d", committed, n)
+	}
+}
+
+// TestConflictExhaustedSignup: every transaction attempt conflicts; the
+// sign-up gives up after the store's retries with 503, Retry-After and a
+// problem document, and nothing is written.
+func TestConflictExhaustedSignup(t *testing.T) {
+	var inj *conflictInjector
+	w := newSignupWorld(t, 20, func(next http.RoundTripper) http.RoundTripper {
+		inj = newConflictInjector(next, always)
+		return inj
+	})
+	const n = 3
+	for i := range n {
+		o := w.signUp(registrant(i))
+		if o.err != nil {
+			t.Fatalf("%s: %v", o.email, o.err)
+		}
+		if o.status != http.StatusServiceUnavailable {
+			t.Fatalf("%s: status %d, want 503; body %s", o.email, o.status, o.body)
+		}
+		if ra := o.header.Get("Retry-After"); ra == "" {
+			t.Errorf("%s: no Retry-After", o.email)
+		} else if secs, err := strconv.Atoi(ra); err != nil || secs <= 0 {
+			t.Errorf("%s: Retry-After %q, want positive seconds", o.email, ra)
+		}
+		p := decodeProblem(t, response{status: o.status, header: o.header, body: o.body})
+		if p.Code != "unavailable" || p.Title == "" || p.Detail == "" {
+			t.Errorf("%s: problem %+v", o.email, p)
+		}
+		if bytes.Contains(o.body, []byte("Transaction")) || bytes.Contains(o.body, []byte(o.email)) {
+			t.Errorf("%s: the problem leaks details: %s", o.email, o.body)
+		}
+	}
+	attempts, injected := inj.counts()
+	retries := w.store.ConflictRetries
+	t.Logf("%d sign-ups: %d transaction attempts, all cancelled; %d store retries (ConflictRetries %d)",
+		n, attempts, w.backoffs.Load(), retries)
+	if attempts != n*(retries+1) || injected != attempts {
+		t.Errorf("%d attempts, %d injected; want %d each (1 + %d retries per sign-up)", attempts, injected, n*(retries+1), retries)
+	}
+	if got := w.backoffs.Load(); got != int64(n*retries) {
+		t.Errorf("%d backoffs, want %d", got, n*retries)
+	}
+
+	// Nothing written: the event, unchanged, is the table's only item.
+	if c, wt, seq := w.counters(); c != 0 || wt != 0 || seq != 0 {
+		t.Errorf("counters confirmed=%d waiting=%d waitSeq=%d, want 0, 0, 0", c, wt, seq)
+	}
+	scan, err := w.db.Client.Scan(context.Background(), &dynamodb.ScanInput{TableName: &w.db.Table, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Items) != 1 || sOf(scan.Items[0], "sk") != "event" {
+		var sks []string
+		for _, it := range scan.Items {
+			sks = append(sks, sOf(it, "pk")+"/"+sOf(it, "sk"))
+		}
+		t.Errorf("table holds %v, want the event alone", sks)
+	}
+	for i := range n {
+		if it := w.raw(w.pk("event", w.event.ID), "registration#"+w.keys.EmailHash(email.Key(registrant(i)))); it != nil {
+			t.Errorf("%s: a registration was stored", registrant(i))
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.mails) != 0 {
+		t.Errorf("the store reported mails %v", w.mails)
+	}
+}
