@@ -87,8 +87,11 @@ type Config struct {
 	TokenValidityHours int `json:"tokenValidityHours"`
 	// EventReminderHours is how long before an event its attendees are
 	// reminded.
-	EventReminderHours int       `json:"eventReminderHours"`
-	Retention          Retention `json:"retention"`
+	EventReminderHours int `json:"eventReminderHours"`
+	// MailRetryHours is how long a mail that keeps failing is retried
+	// before it is parked as failed.
+	MailRetryHours int       `json:"mailRetryHours"`
+	Retention      Retention `json:"retention"`
 
 	OrganisationTypes []Choice  `json:"organisationTypes"`
 	WorkingGroups     []Choice  `json:"workingGroups"`
@@ -141,6 +144,9 @@ func (c *Config) validate() error {
 	}
 	if c.EventReminderHours <= 0 {
 		return fmt.Errorf("eventReminderHours must be positive")
+	}
+	if c.MailRetryHours <= 0 {
+		return fmt.Errorf("mailRetryHours must be positive")
 	}
 	r := c.Retention
 	for name, days := range map[string]int{

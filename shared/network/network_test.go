@@ -201,6 +201,7 @@ func TestParseRefusesBrokenConfig(t *testing.T) {
 		{"zero token validity", func(c map[string]any) { c["tokenValidityHours"] = 0 }, []string{"tokenValidityHours"}},
 		{"negative token validity", func(c map[string]any) { c["tokenValidityHours"] = -1 }, []string{"tokenValidityHours"}},
 		{"zero reminder lead time", func(c map[string]any) { c["eventReminderHours"] = 0 }, []string{"eventReminderHours"}},
+		{"no mail retry time", func(c map[string]any) { delete(c, "mailRetryHours") }, []string{"mailRetryHours"}},
 		{"zero retention", func(c map[string]any) { c["retention"].(map[string]any)["sentMailDays"] = 0 }, []string{"retention.sentMailDays"}},
 		{"negative retention", func(c map[string]any) {
 			c["retention"].(map[string]any)["pendingReviewDays"] = -30

@@ -30,12 +30,14 @@ func FromEnv(env *lambdaenv.Env) (*outbox.Deliverer, error) {
 // NewDeliverer is delivery as every deployment, local or on AWS, uses it.
 func NewDeliverer(store outbox.Store, sup outbox.Suppressions, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
 	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
+	policy := outbox.DefaultPolicy
+	policy.GiveUp = time.Duration(cfg.MailRetryHours) * time.Hour
 	return &outbox.Deliverer{
 		Store:           store,
 		Suppressions:    sup,
 		Renderer:        r,
 		Sender:          sender,
-		Policy:          outbox.DefaultPolicy,
+		Policy:          policy,
 		Now:             time.Now,
 		MessageIDDomain: domain,
 		Log:             log,

@@ -1,0 +1,94 @@
+package mailtext_test
+
+import (
+	"bytes"
+	"strconv"
+	"testing"
+	"time"
+
+	goical "github.com/emersion/go-ical"
+
+	"github.com/wartburgkreis/netzwerk/shared/mailtext"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// TestInvitationAttachment parses the calendar file attached to the event
+// mails with a real iCalendar parser: the registration's UID, the sequence,
+// the method and the event's instants across the change to summer time.
+func TestInvitationAttachment(t *testing.T) {
+	r, err := mailtext.New(testenv.Config(t), testenv.Keys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 29, 7, 0, 0, 0, time.UTC) // 09:00 in Berlin, the first day of summer time
+	end := start.Add(2 * time.Hour)
+	tests := []struct {
+		template, status string
+		sequence         int
+		method           string
+		attached         bool
+	}{
+		{"event.confirmed", "confirmed", 0, "PUBLISH", true},
+		{"event.promoted", "confirmed", 1, "PUBLISH", true},
+		{"event.cancelled", "confirmed", 2, "CANCEL", true},
+		{"event.cancelled", "waitlisted", 1, "", false},
+		{"event.waitlisted", "waitlisted", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.template+" "+tt.status, func(t *testing.T) {
+			m := outbox.Mail{
+				ID: "m1", Template: tt.template, Locale: "de", To: []string{"teilnahme@example.org"},
+				TokenNonce: "nonce",
+				Data: map[string]string{
+					"registrationId": "06h1reg", "status": tt.status, "sequence": strconv.Itoa(tt.sequence),
+					"position": "0", "eventTitle": "AG Sprache", "eventStartsAt": start.Format(time.RFC3339),
+					"eventEndsAt": end.Format(time.RFC3339), "locationName": "Landratsamt",
+					"locationAddress": "Erzberger Allee 14, 36433 Bad Salzungen",
+				},
+				CreatedAt: start.Add(-72 * time.Hour),
+			}
+			if tt.template == "event.cancelled" {
+				m.TokenNonce = ""
+			}
+			msg, err := r.Render(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.attached {
+				if len(msg.Attachments) != 0 {
+					t.Errorf("%d attachments, want none", len(msg.Attachments))
+				}
+				return
+			}
+			if len(msg.Attachments) != 1 {
+				t.Fatalf("%d attachments, want the invitation", len(msg.Attachments))
+			}
+			cal, err := goical.NewDecoder(bytes.NewReader(msg.Attachments[0].Data)).Decode()
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if got := cal.Props.Get(goical.PropMethod).Value; got != tt.method {
+				t.Errorf("METHOD %s, want %s", got, tt.method)
+			}
+			ev := cal.Events()
+			if len(ev) != 1 {
+				t.Fatalf("%d events", len(ev))
+			}
+			if uid := ev[0].Props.Get(goical.PropUID).Value; uid != "06h1reg@example.org" {
+				t.Errorf("UID %s", uid)
+			}
+			if seq := ev[0].Props.Get(goical.PropSequence).Value; seq != strconv.Itoa(tt.sequence) {
+				t.Errorf("SEQUENCE %s, want %d", seq, tt.sequence)
+			}
+			gotStart, err := ev[0].DateTimeStart(nil)
+			if err != nil || !gotStart.Equal(start) {
+				t.Errorf("DTSTART %v (%v), want %v", gotStart, err, start)
+			}
+			gotEnd, err := ev[0].DateTimeEnd(nil)
+			if err != nil || !gotEnd.Equal(end) {
+				t.Errorf("DTEND %v (%v), want %v", gotEnd, err, end)
+			}
+		})
+	}
+}
