@@ -92,11 +92,16 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 		Locale:       locale,
 	}
 	validate.Consent(&f, "consent", in.Consent)
-	e, err := s.Get(ctx, eventID)
-	if err != nil {
-		return Result{}, err
+	// An unknown id is answered first; bad input next, before any read, so
+	// it gets its field errors even while storage is down.
+	if !id.Valid(eventID) {
+		return Result{}, apperr.New(apperr.NotFound, "problem.event_not_found")
 	}
 	if err := f.Err(); err != nil {
+		return Result{}, err
+	}
+	e, err := s.Get(ctx, eventID)
+	if err != nil {
 		return Result{}, err
 	}
 	now := s.Now().UTC()
