@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"maps"
 	"mime"
@@ -14,9 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/id"
@@ -444,24 +440,10 @@ func TestContactFormPost(t *testing.T) {
 	})
 }
 
-// contactTableKeys lists "pk|sk" of every item in the table.
+// contactTableKeys lists "pk|sk" of every item in the table, sorted.
 func contactTableKeys(t *testing.T, db *testenv.DynamoDB) []string {
 	t.Helper()
-	var out []string
-	p := dynamodb.NewScanPaginator(db.Client, &dynamodb.ScanInput{TableName: &db.Table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan: %v", err)
-		}
-		for _, item := range page.Items {
-			pk, _ := item["pk"].(*types.AttributeValueMemberS)
-			sk, _ := item["sk"].(*types.AttributeValueMemberS)
-			out = append(out, pk.Value+"|"+sk.Value)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(db.Snapshot(t)))
 }
 
 // TestContactStorageDown: with DynamoDB failing a message is refused with

@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
@@ -24,7 +21,6 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/email"
 	"github.com/wartburgkreis/netzwerk/shared/id"
-	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
@@ -42,17 +38,14 @@ type env struct {
 	store *dynamo.Store
 	clock *testenv.Clock
 	svc   *contact.Service
-	mails []string // ids of every mail a committed transaction wrote
+	mails *[]string // ids of every mail a committed transaction wrote
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	e := &env{db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}
-	e.store = lambdaenv.NewStore(e.db.Client, e.db.Table, cfg, keys)
-	e.store.Now = e.clock.Now
-	e.store.Backoff = func(context.Context, int) error { return nil }
-	e.store.OnMail = func(ids []string) { e.mails = append(e.mails, ids...) }
+	e.store, e.mails = testenv.NewStore(t, e.db, e.clock)
 	e.svc = &contact.Service{Store: e.store, Config: cfg, Keys: keys, Now: e.clock.Now}
 	return e
 }
@@ -71,113 +64,43 @@ func valid() contact.Input {
 
 // submit sends in, expecting success and exactly two mails, and returns
 // the message with the inbox mail and the acknowledgement as stored.
-func (e *env) submit(t *testing.T, in contact.Input, locale string) (contact.Message, storedMail, storedMail) {
+func (e *env) submit(t *testing.T, in contact.Input, locale string) (contact.Message, testenv.StoredMail, testenv.StoredMail) {
 	t.Helper()
-	before := len(e.mails)
+	before := len(*e.mails)
 	m, err := e.svc.Submit(context.Background(), in, locale)
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
-	if got := len(e.mails) - before; got != 2 {
+	if got := len(*e.mails) - before; got != 2 {
 		t.Fatalf("Submit wrote %d mails, want 2", got)
 	}
-	inbox, ack := e.mail(t, e.mails[before]), e.mail(t, e.mails[before+1])
+	inbox, ack := e.mail(t, (*e.mails)[before]), e.mail(t, (*e.mails)[before+1])
 	if inbox.Template != "contact.inbox" || ack.Template != "contact.ack" {
 		t.Fatalf("mail templates %q, %q; want contact.inbox, contact.ack", inbox.Template, ack.Template)
 	}
 	return m, inbox, ack
 }
 
-// storedMail is an outbox item as the adapter stores it.
-type storedMail struct {
-	ID          string            `dynamodbav:"id"`
-	Template    string            `dynamodbav:"template"`
-	Locale      string            `dynamodbav:"locale"`
-	To          []string          `dynamodbav:"to"`
-	Cc          []string          `dynamodbav:"cc"`
-	ReplyTo     string            `dynamodbav:"replyTo"`
-	ReplyToName string            `dynamodbav:"replyToName"`
-	Data        map[string]string `dynamodbav:"data"`
-	TokenNonce  string            `dynamodbav:"tokenNonce"`
-	Status      string            `dynamodbav:"status"`
-}
-
-// raw reads an item past the store; nil if there is none.
-func (e *env) raw(t *testing.T, pk, sk string) map[string]types.AttributeValue {
-	t.Helper()
-	out, err := e.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &e.db.Table,
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: sk},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
-	}
-	if len(out.Item) == 0 {
-		return nil
-	}
-	return out.Item
-}
-
 func (e *env) rawMail(t *testing.T, mailID string) map[string]types.AttributeValue {
 	t.Helper()
-	return e.raw(t, e.cfg.ID+"#mail#"+mailID, "outbox")
+	return e.db.Item(t, e.cfg.ID+"#mail#"+mailID, "outbox")
 }
 
 func (e *env) rawContact(t *testing.T, messageID string) map[string]types.AttributeValue {
 	t.Helper()
-	return e.raw(t, e.cfg.ID+"#contact#"+messageID, "contact")
+	return e.db.Item(t, e.cfg.ID+"#contact#"+messageID, "contact")
 }
 
 // mail reads the outbox item with id.
-func (e *env) mail(t *testing.T, mailID string) storedMail {
+func (e *env) mail(t *testing.T, mailID string) testenv.StoredMail {
 	t.Helper()
-	item := e.rawMail(t, mailID)
-	if item == nil {
-		t.Fatalf("mail %s not stored", mailID)
-	}
-	var m storedMail
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		t.Fatalf("unmarshal mail: %v", err)
-	}
-	return m
+	return e.db.Mail(t, e.cfg.ID, mailID)
 }
 
-// items is every item of the table, as "pk|sk".
+// items is every item of the table, as "pk|sk", sorted.
 func (e *env) items(t *testing.T) []string {
 	t.Helper()
-	var out []string
-	p := dynamodb.NewScanPaginator(e.db.Client, &dynamodb.ScanInput{TableName: &e.db.Table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan: %v", err)
-		}
-		for _, item := range page.Items {
-			out = append(out, sAttr(item, "pk")+"|"+sAttr(item, "sk"))
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// sAttr is a string attribute, "" if absent.
-func sAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-// nAttr is a number attribute, "" if absent.
-func nAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		return v.Value
-	}
-	return ""
+	return slices.Sorted(maps.Keys(e.db.Snapshot(t)))
 }
 
 // attrStrings collects every string and number anywhere in an attribute value, with the
@@ -283,8 +206,8 @@ func TestSubmitInvalid(t *testing.T) {
 		if got := e.items(t); len(got) != 0 {
 			t.Errorf("items after invalid input: %v", got)
 		}
-		if len(e.mails) != 0 {
-			t.Errorf("mails after invalid input: %v", e.mails)
+		if len(*e.mails) != 0 {
+			t.Errorf("mails after invalid input: %v", *e.mails)
 		}
 	})
 }
@@ -315,8 +238,8 @@ func TestSubmitLimits(t *testing.T) {
 			tt.change(&in)
 			m, inbox, _ := e.submit(t, in, "de")
 			item := e.rawContact(t, m.ID)
-			equal(t, "stored name", sAttr(item, "name"), tt.wantName)
-			equal(t, "stored message", sAttr(item, "message"), tt.wantMessage)
+			equal(t, "stored name", testenv.S(item, "name"), tt.wantName)
+			equal(t, "stored message", testenv.S(item, "message"), tt.wantMessage)
 			equal(t, "mailed name", inbox.Data["name"], tt.wantName)
 			equal(t, "mailed message", inbox.Data["message"], tt.wantMessage)
 		})
@@ -382,9 +305,9 @@ func TestRouting(t *testing.T) {
 			equal(t, "Message.Inbox", m.Inbox, tt.want)
 			equal(t, "Message.Network", m.Network, strings.TrimSpace(tt.network))
 			item := e.rawContact(t, m.ID)
-			equal(t, "stored inbox", sAttr(item, "inbox"), tt.want)
-			equal(t, "stored topic", sAttr(item, "topic"), tt.topic)
-			equal(t, "stored network", sAttr(item, "network"), strings.TrimSpace(tt.network))
+			equal(t, "stored inbox", testenv.S(item, "inbox"), tt.want)
+			equal(t, "stored topic", testenv.S(item, "topic"), tt.topic)
+			equal(t, "stored network", testenv.S(item, "network"), strings.TrimSpace(tt.network))
 			equal(t, "inbox mail To", inbox.To, []string{tt.want})
 			equal(t, "inbox mail Cc", inbox.Cc, []string(nil))
 			equal(t, "ack To", ack.To, []string{"Juergen.Groesse@example.org"})
@@ -454,7 +377,7 @@ func TestSubmitStores(t *testing.T) {
 	})
 
 	t.Run("the inbox mail has everything, Reply-To the sender", func(t *testing.T) {
-		want := storedMail{
+		want := testenv.StoredMail{
 			ID: inbox.ID, Template: "contact.inbox", Locale: "de",
 			To: []string{"netzwerk-eisenach@example.org"}, ReplyTo: addr, ReplyToName: "Jürgen Größe",
 			Data: map[string]string{
@@ -476,7 +399,7 @@ func TestSubmitStores(t *testing.T) {
 	})
 
 	t.Run("the acknowledgement has nothing the sender typed", func(t *testing.T) {
-		want := storedMail{
+		want := testenv.StoredMail{
 			ID: ack.ID, Template: "contact.ack", Locale: "en", To: []string{addr},
 			Data:   map[string]string{"reference": m.Reference, "topic": "General questions", "receivedAt": received},
 			Status: "pending",
@@ -534,7 +457,7 @@ func TestAckLocale(t *testing.T) {
 			equal(t, "inbox locale", inbox.Locale, "de")
 			equal(t, "inbox topic", inbox.Data["topic"], tt.wantInbox)
 			equal(t, "inbox senderLocale", inbox.Data["senderLocale"], tt.locale)
-			equal(t, "stored locale", sAttr(e.rawContact(t, m.ID), "locale"), tt.locale)
+			equal(t, "stored locale", testenv.S(e.rawContact(t, m.ID), "locale"), tt.locale)
 		})
 	}
 }
@@ -579,7 +502,7 @@ func TestReference(t *testing.T) {
 		if !referencePattern.MatchString(m.Reference) {
 			t.Errorf("Reference %q", m.Reference)
 		}
-		equal(t, "stored reference", sAttr(e.rawContact(t, m.ID), "reference"), m.Reference)
+		equal(t, "stored reference", testenv.S(e.rawContact(t, m.ID), "reference"), m.Reference)
 		equal(t, "inbox mail reference", inbox.Data["reference"], m.Reference)
 		equal(t, "ack reference", ack.Data["reference"], m.Reference)
 	})
@@ -615,8 +538,8 @@ func TestStorageDown(t *testing.T) {
 		if got := e.items(t); len(got) != 0 {
 			t.Errorf("items after the outage: %v", got)
 		}
-		if len(e.mails) != 0 {
-			t.Errorf("mails announced during the outage: %v", e.mails)
+		if len(*e.mails) != 0 {
+			t.Errorf("mails announced during the outage: %v", *e.mails)
 		}
 	})
 	t.Run("works again", func(t *testing.T) {
@@ -640,7 +563,7 @@ func TestStoreExpiry(t *testing.T) {
 			m, _, _ := e.submit(t, valid(), "de")
 			want := start.Add(time.Duration(days) * 24 * time.Hour)
 			equal(t, "ExpiresAt", m.ExpiresAt, want)
-			equal(t, "stored expiresAt", nAttr(e.rawContact(t, m.ID), "expiresAt"), strconv.FormatInt(want.Unix(), 10))
+			equal(t, "stored expiresAt", testenv.N(e.rawContact(t, m.ID), "expiresAt"), strconv.FormatInt(want.Unix(), 10))
 		})
 	}
 }

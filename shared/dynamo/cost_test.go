@@ -14,6 +14,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 // itemSize is an item's size as DynamoDB bills it: per attribute the
@@ -173,10 +174,10 @@ func (e *env) signupCost(ev event.Event, in event.Input) (event.Registration, []
 		t.Fatalf("mails written: %v, want one", e.mails)
 	}
 	mail := e.raw(e.mailPK(e.mails[0][0]))
-	if reg == nil || mail == nil || sAttr(mail, "tokenNonce") == "" {
+	if reg == nil || mail == nil || testenv.S(mail, "tokenNonce") == "" {
 		t.Fatalf("registration %v, mail %v", reg, mail)
 	}
-	token := e.raw(e.tokenPK(secret.TokenHash(e.keys.Token(sAttr(mail, "tokenNonce")))))
+	token := e.raw(e.tokenPK(secret.TokenHash(e.keys.Token(testenv.S(mail, "tokenNonce")))))
 	if token == nil {
 		t.Fatal("no cancel token stored")
 	}
@@ -202,7 +203,7 @@ func (e *env) signupCost(ev event.Event, in event.Input) (event.Registration, []
 		costOf(counter, max(itemSize(before), itemSize(after)), true),
 		costOf("registration put ("+string(r.Status)+")", itemSize(reg), true),
 		costOf("cancel token put", itemSize(token), false),
-		costOf("outbox mail put ("+sAttr(mail, "template")+")", itemSize(mail), true),
+		costOf("outbox mail put ("+testenv.S(mail, "template")+")", itemSize(mail), true),
 	}
 	return r, costs
 }

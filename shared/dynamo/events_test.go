@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -19,6 +16,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 // evBegins is when the test events start: two weeks after the clock's start.
@@ -163,55 +161,6 @@ func (e *env) evWritten(s evSignup) []string {
 	return out
 }
 
-// evSnapshot is every item of the table by pk and sk.
-func (e *env) evSnapshot() map[string]map[string]types.AttributeValue {
-	e.t.Helper()
-	out := map[string]map[string]types.AttributeValue{}
-	p := dynamodb.NewScanPaginator(e.db.Client, &dynamodb.ScanInput{TableName: &e.db.Table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			e.t.Fatalf("Scan: %v", err)
-		}
-		for _, item := range page.Items {
-			out[sAttr(item, "pk")+"|"+sAttr(item, "sk")] = item
-		}
-	}
-	return out
-}
-
-// evUnchanged reports every item that differs from before.
-func (e *env) evUnchanged(t *testing.T, before map[string]map[string]types.AttributeValue) {
-	t.Helper()
-	after := e.evSnapshot()
-	var keys []string
-	for k := range before {
-		keys = append(keys, k)
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !reflect.DeepEqual(before[k], after[k]) {
-			t.Errorf("item %s changed:\n before %s\n after  %s", k, evPlain(before[k]), evPlain(after[k]))
-		}
-	}
-}
-
-func evPlain(item map[string]types.AttributeValue) string {
-	if item == nil {
-		return "<none>"
-	}
-	var m map[string]any
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		return err.Error()
-	}
-	return show(m)
-}
-
 // evCounts are an event's confirmed and waiting counters.
 type evCounts struct{ Confirmed, Waiting int }
 
@@ -251,7 +200,7 @@ func TestEventRoundTrip(t *testing.T) {
 			}
 			equal(t, "event", got, ev) // counters zero on both sides
 			item := e.raw(e.evPK(ev.ID))
-			equal(t, "counters as stored", []string{nAttr(item, "confirmed"), nAttr(item, "waiting"), nAttr(item, "waitSeq")}, []string{"0", "0", "0"})
+			equal(t, "counters as stored", []string{testenv.N(item, "confirmed"), testenv.N(item, "waiting"), testenv.N(item, "waitSeq")}, []string{"0", "0", "0"})
 		})
 	}
 	t.Run("unknown", func(t *testing.T) {
@@ -282,7 +231,7 @@ func TestEventTakeSeat(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		s := e.evSignup(ev, "bernd@example.org", event.Confirmed, 0)
-		before, mails := e.evSnapshot(), len(e.mails)
+		before, mails := e.db.Snapshot(e.t), len(e.mails)
 		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrFull) {
 			t.Fatalf("TakeSeat error = %v, want ErrFull", err)
@@ -292,20 +241,20 @@ func TestEventTakeSeat(t *testing.T) {
 		if got := e.mails[mails:]; len(got) != 0 {
 			t.Errorf("OnMail told of %v", got)
 		}
-		e.evUnchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	t.Run("same address again, seat free", func(t *testing.T) {
 		roomy := e.evPut(5)
 		e.evSeat(roomy, "anna@example.org")
 		s := e.evSignup(roomy, "anna@example.org", event.Confirmed, 0)
-		before := e.evSnapshot()
+		before := e.db.Snapshot(e.t)
 		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrDuplicate) {
 			t.Fatalf("TakeSeat error = %v, want ErrDuplicate", err)
 		}
 		equal(t, "counters", e.evCounts(roomy.ID), evCounts{1, 0})
-		e.evUnchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 }
 
@@ -313,16 +262,16 @@ func TestEventNextPosition(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ev := e.evPut(2)
-	waitSeq := func() string { return nAttr(e.raw(e.evPK(ev.ID)), "waitSeq") }
+	waitSeq := func() string { return testenv.N(e.raw(e.evPK(ev.ID)), "waitSeq") }
 
 	e.evSeat(ev, "anna@example.org")
 	t.Run("a seat left", func(t *testing.T) {
-		before := e.evSnapshot()
+		before := e.db.Snapshot(e.t)
 		pos, err := e.store.NextPosition(ctx, ev.ID)
 		if !errors.Is(err, event.ErrSeatsLeft) || pos != 0 {
 			t.Errorf("NextPosition = %d, %v; want 0, ErrSeatsLeft", pos, err)
 		}
-		e.evUnchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	e.evSeat(ev, "bernd@example.org")
@@ -350,7 +299,7 @@ func TestEventWait(t *testing.T) {
 
 	t.Run("a seat is free", func(t *testing.T) {
 		s := e.evSignup(ev, "carla@example.org", event.Waitlisted, 1)
-		before, mails := e.evSnapshot(), len(e.mails)
+		before, mails := e.db.Snapshot(e.t), len(e.mails)
 		err := e.store.Wait(ctx, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrSeatsLeft) {
 			t.Fatalf("Wait error = %v, want ErrSeatsLeft", err)
@@ -359,7 +308,7 @@ func TestEventWait(t *testing.T) {
 		if got := e.mails[mails:]; len(got) != 0 {
 			t.Errorf("OnMail told of %v", got)
 		}
-		e.evUnchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	e.evSeat(ev, "bernd@example.org")
@@ -405,10 +354,10 @@ func TestEventCancel(t *testing.T) {
 			t.Fatalf("Cancel: %v", err)
 		}
 		item := e.raw(e.evRegPK(w1.reg))
-		equal(t, "status, sequence", []string{sAttr(item, "status"), nAttr(item, "sequence")}, []string{"cancelled", "1"})
-		equal(t, "index partition", sAttr(item, "gsi1pk"), e.key("cancelled", ev.ID))
+		equal(t, "status, sequence", []string{testenv.S(item, "status"), testenv.N(item, "sequence")}, []string{"cancelled", "1"})
+		equal(t, "index partition", testenv.S(item, "gsi1pk"), e.key("cancelled", ev.ID))
 		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 1})
-		equal(t, "mail stored", sAttr(e.raw(e.mailPK(m.ID)), "template"), "event.cancelled")
+		equal(t, "mail stored", testenv.S(e.raw(e.mailPK(m.ID)), "template"), "event.cancelled")
 		equal(t, "OnMail", e.mails[len(e.mails)-1], []string{m.ID})
 	})
 
@@ -436,7 +385,7 @@ func TestEventCancel(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before, mails := e.evSnapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(e.mails)
 			err := e.store.Cancel(ctx, c.c)
 			if !errors.Is(err, event.ErrChanged) {
 				t.Fatalf("Cancel error = %v, want ErrChanged", err)
@@ -444,7 +393,7 @@ func TestEventCancel(t *testing.T) {
 			if got := e.mails[mails:]; len(got) != 0 {
 				t.Errorf("OnMail told of %v", got)
 			}
-			e.evUnchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 
@@ -463,7 +412,7 @@ func TestEventCancel(t *testing.T) {
 		wantPromoted := w2.reg
 		wantPromoted.Status, wantPromoted.Sequence = event.Confirmed, 1
 		equal(t, "promoted", e.evReg(w2), wantPromoted)
-		equal(t, "promoted: index partition", sAttr(e.raw(e.evRegPK(w2.reg)), "gsi1pk"), e.key("attendees", ev.ID))
+		equal(t, "promoted: index partition", testenv.S(e.raw(e.evRegPK(w2.reg)), "gsi1pk"), e.key("attendees", ev.ID))
 		got, err := e.store.CancelToken(ctx, tok.Hash)
 		if err != nil {
 			t.Fatalf("CancelToken(new): %v", err)

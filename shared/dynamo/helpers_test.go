@@ -115,24 +115,11 @@ func (e *env) duePK() string                        { return e.key("mail", "due"
 func (e *env) failedPK() string                     { return e.key("mail", "failed") }
 func (e *env) statusPK(s partner.Status) string     { return e.key("applications", string(s)) }
 
-// raw reads an item past the store, TTL or not; nil if there is none.
+// raw reads an item past the store, TTL or not; nil if there is none. It
+// takes a pk and an sk apart so that the key methods above can feed it.
 func (e *env) raw(pk, sk string) map[string]types.AttributeValue {
 	e.t.Helper()
-	out, err := e.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &e.db.Table,
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: sk},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		e.t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
-	}
-	if len(out.Item) == 0 {
-		return nil
-	}
-	return out.Item
+	return e.db.Item(e.t, pk, sk)
 }
 
 // queryIndex lists the ids in one partition of the index, in index order.
@@ -151,25 +138,9 @@ func (e *env) queryIndex(gsi1pk string) []string {
 	}
 	ids := []string{}
 	for _, item := range out.Items {
-		ids = append(ids, sAttr(item, "id"))
+		ids = append(ids, testenv.S(item, "id"))
 	}
 	return ids
-}
-
-// sAttr is a string attribute, "" if absent or of another type.
-func sAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-// nAttr is a number attribute, "" if absent or of another type.
-func nAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		return v.Value
-	}
-	return ""
 }
 
 func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }

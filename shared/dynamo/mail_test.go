@@ -22,6 +22,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 // fullMail is a mail with every field set, one Data value empty.
@@ -65,13 +66,13 @@ func TestMailPendingAndDue(t *testing.T) {
 	t.Run("item", func(t *testing.T) {
 		item := e.raw(e.mailPK(m.ID))
 		for _, c := range []struct{ attr, got, want string }{
-			{"status", sAttr(item, "status"), "pending"},
-			{"attempts", nAttr(item, "attempts"), "0"},
-			{"createdAt", sAttr(item, "createdAt"), stamp(m.CreatedAt)},
-			{"nextAttemptAt", sAttr(item, "nextAttemptAt"), stamp(due)},
-			{"gsi1pk", sAttr(item, "gsi1pk"), e.duePK()},
-			{"gsi1sk", sAttr(item, "gsi1sk"), stamp(due) + "#" + m.ID},
-			{"leaseUntil", sAttr(item, "leaseUntil"), ""},
+			{"status", testenv.S(item, "status"), "pending"},
+			{"attempts", testenv.N(item, "attempts"), "0"},
+			{"createdAt", testenv.S(item, "createdAt"), stamp(m.CreatedAt)},
+			{"nextAttemptAt", testenv.S(item, "nextAttemptAt"), stamp(due)},
+			{"gsi1pk", testenv.S(item, "gsi1pk"), e.duePK()},
+			{"gsi1sk", testenv.S(item, "gsi1sk"), stamp(due) + "#" + m.ID},
+			{"leaseUntil", testenv.S(item, "leaseUntil"), ""},
 		} {
 			if c.got != c.want {
 				t.Errorf("%s = %q, want %q", c.attr, c.got, c.want)
@@ -121,7 +122,7 @@ func TestClaim(t *testing.T) {
 	}
 	want.Data = map[string]string{"organisation": "Beispielverein e. V."} // empty values are not stored
 	equal(t, "claimed item", got, want)
-	if got := sAttr(e.raw(e.mailPK(m.ID)), "leaseUntil"); got != stamp(lease) {
+	if got := testenv.S(e.raw(e.mailPK(m.ID)), "leaseUntil"); got != stamp(lease) {
 		t.Errorf("stored leaseUntil = %q, want %q", got, stamp(lease))
 	}
 
@@ -144,7 +145,7 @@ func TestClaim(t *testing.T) {
 			if err == nil && (it.Attempts != c.wantAttempts || !it.LeaseUntil.Equal(c.at.Add(2*time.Minute))) {
 				t.Errorf("Claim = attempts %d, lease %v; want %d, %v", it.Attempts, it.LeaseUntil, c.wantAttempts, c.at.Add(2*time.Minute))
 			}
-			if got := nAttr(e.raw(e.mailPK(m.ID)), "attempts"); got != strconv.Itoa(c.wantAttempts) {
+			if got := testenv.N(e.raw(e.mailPK(m.ID)), "attempts"); got != strconv.Itoa(c.wantAttempts) {
 				t.Errorf("stored attempts = %s, want %d", got, c.wantAttempts)
 			}
 		})
@@ -184,12 +185,12 @@ func TestMarkSent(t *testing.T) {
 	item := e.raw(e.mailPK(m.ID))
 	t.Run("state", func(t *testing.T) {
 		for _, c := range []struct{ attr, got, want string }{
-			{"status", sAttr(item, "status"), "sent"},
-			{"sentAt", sAttr(item, "sentAt"), stamp(sentAt)},
-			{"expiresAt", nAttr(item, "expiresAt"), epoch(sentAt.Add(30 * 24 * time.Hour))},
-			{"attempts", nAttr(item, "attempts"), "1"},
-			{"template", sAttr(item, "template"), m.Template},
-			{"createdAt", sAttr(item, "createdAt"), stamp(m.CreatedAt)},
+			{"status", testenv.S(item, "status"), "sent"},
+			{"sentAt", testenv.S(item, "sentAt"), stamp(sentAt)},
+			{"expiresAt", testenv.N(item, "expiresAt"), epoch(sentAt.Add(30 * 24 * time.Hour))},
+			{"attempts", testenv.N(item, "attempts"), "1"},
+			{"template", testenv.S(item, "template"), m.Template},
+			{"createdAt", testenv.S(item, "createdAt"), stamp(m.CreatedAt)},
 		} {
 			if c.got != c.want {
 				t.Errorf("%s = %q, want %q", c.attr, c.got, c.want)
@@ -209,10 +210,10 @@ func TestMarkSent(t *testing.T) {
 				t.Errorf("%s still stored: %v", attr, v)
 			}
 		}
-		if got, want := sAttr(item, "gsi1pk"), e.key("mail", "sent"); got != want {
+		if got, want := testenv.S(item, "gsi1pk"), e.key("mail", "sent"); got != want {
 			t.Errorf("gsi1pk = %q, want %q", got, want)
 		}
-		if got, want := sAttr(item, "gsi1sk"), stamp(sentAt)+"#"+m.ID; got != want {
+		if got, want := testenv.S(item, "gsi1sk"), stamp(sentAt)+"#"+m.ID; got != want {
 			t.Errorf("gsi1sk = %q, want %q", got, want)
 		}
 		equal(t, "sent partition", e.queryIndex(e.key("mail", "sent")), []string{m.ID})
@@ -274,7 +275,7 @@ func TestStaleLease(t *testing.T) {
 			if err := c.finish(e, m.ID, current); err != nil {
 				t.Errorf("%s with the current lease: %v", c.name, err)
 			}
-			if got := sAttr(e.raw(e.mailPK(m.ID)), "status"); got != c.after {
+			if got := testenv.S(e.raw(e.mailPK(m.ID)), "status"); got != c.after {
 				t.Errorf("status = %q, want %q", got, c.after)
 			}
 		})
@@ -300,12 +301,12 @@ func TestReschedule(t *testing.T) {
 
 	item := e.raw(e.mailPK(m.ID))
 	for _, c := range []struct{ attr, got, want string }{
-		{"status", sAttr(item, "status"), "pending"},
-		{"nextAttemptAt", sAttr(item, "nextAttemptAt"), stamp(next)},
-		{"gsi1pk", sAttr(item, "gsi1pk"), e.duePK()},
-		{"gsi1sk", sAttr(item, "gsi1sk"), stamp(next) + "#" + m.ID},
-		{"lastError", sAttr(item, "lastError"), "transient"},
-		{"attempts", nAttr(item, "attempts"), "1"},
+		{"status", testenv.S(item, "status"), "pending"},
+		{"nextAttemptAt", testenv.S(item, "nextAttemptAt"), stamp(next)},
+		{"gsi1pk", testenv.S(item, "gsi1pk"), e.duePK()},
+		{"gsi1sk", testenv.S(item, "gsi1sk"), stamp(next) + "#" + m.ID},
+		{"lastError", testenv.S(item, "lastError"), "transient"},
+		{"attempts", testenv.N(item, "attempts"), "1"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.attr, c.got, c.want)
@@ -313,7 +314,7 @@ func TestReschedule(t *testing.T) {
 	}
 	// The lease is released as of the failure, so the next attempt may
 	// claim the mail as soon as it is due.
-	if got, want := sAttr(item, "leaseUntil"), stamp(e.clock.Now()); got != want {
+	if got, want := testenv.S(item, "leaseUntil"), stamp(e.clock.Now()); got != want {
 		t.Errorf("leaseUntil = %q, want released at %q", got, want)
 	}
 	for _, attr := range personal {
@@ -364,19 +365,19 @@ func TestPark(t *testing.T) {
 	item := e.raw(e.mailPK(m.ID))
 	t.Run("state", func(t *testing.T) {
 		for _, c := range []struct{ attr, got, want string }{
-			{"status", sAttr(item, "status"), "failed"},
-			{"parkedAt", sAttr(item, "parkedAt"), stamp(parkedAt)},
-			{"gsi1pk", sAttr(item, "gsi1pk"), e.failedPK()},
-			{"gsi1sk", sAttr(item, "gsi1sk"), stamp(parkedAt) + "#" + m.ID},
-			{"lastError", sAttr(item, "lastError"), "rejected:ses-message-rejected"},
-			{"expiresAt", nAttr(item, "expiresAt"), epoch(parkedAt.Add(30 * 24 * time.Hour))},
+			{"status", testenv.S(item, "status"), "failed"},
+			{"parkedAt", testenv.S(item, "parkedAt"), stamp(parkedAt)},
+			{"gsi1pk", testenv.S(item, "gsi1pk"), e.failedPK()},
+			{"gsi1sk", testenv.S(item, "gsi1sk"), stamp(parkedAt) + "#" + m.ID},
+			{"lastError", testenv.S(item, "lastError"), "rejected:ses-message-rejected"},
+			{"expiresAt", testenv.N(item, "expiresAt"), epoch(parkedAt.Add(30 * 24 * time.Hour))},
 		} {
 			if c.got != c.want {
 				t.Errorf("%s = %q, want %q", c.attr, c.got, c.want)
 			}
 		}
-		if !strings.HasSuffix(sAttr(item, "gsi1pk"), "#mail#failed") {
-			t.Errorf("gsi1pk = %q, want the failed partition", sAttr(item, "gsi1pk"))
+		if !strings.HasSuffix(testenv.S(item, "gsi1pk"), "#mail#failed") {
+			t.Errorf("gsi1pk = %q, want the failed partition", testenv.S(item, "gsi1pk"))
 		}
 		for _, attr := range []string{"leaseUntil", "nextAttemptAt"} {
 			if v, ok := item[attr]; ok {
@@ -513,7 +514,7 @@ func TestDelivererEndToEnd(t *testing.T) {
 			}
 			equal(t, "Sweep", got, step.want)
 			item := e.raw(e.mailPK(f.mail.ID))
-			if s, n := sAttr(item, "status"), nAttr(item, "attempts"); s != step.wantStatus || n != step.wantAttempt {
+			if s, n := testenv.S(item, "status"), testenv.N(item, "attempts"); s != step.wantStatus || n != step.wantAttempt {
 				t.Errorf("status, attempts = %s, %s; want %s, %s", s, n, step.wantStatus, step.wantAttempt)
 			}
 		})

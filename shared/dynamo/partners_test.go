@@ -18,6 +18,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 func TestCreateRoundTrip(t *testing.T) {
@@ -58,29 +59,29 @@ func TestCreateRoundTrip(t *testing.T) {
 	t.Run("items", func(t *testing.T) {
 		app := e.raw(e.appPK(f.app.ID))
 		for _, c := range []struct{ attr, got, want string }{
-			{"gsi1pk", sAttr(app, "gsi1pk"), e.statusPK(partner.PendingConfirmation)},
-			{"gsi1sk", sAttr(app, "gsi1sk"), stamp(at) + "#" + f.app.ID},
-			{"createdAt", sAttr(app, "createdAt"), "2026-03-02T09:15:30.123Z"},
-			{"emailHash", sAttr(app, "emailHash"), e.keys.EmailHash("verein@example.org")},
-			{"expiresAt", nAttr(app, "expiresAt"), epoch(f.app.ExpiresAt)},
+			{"gsi1pk", testenv.S(app, "gsi1pk"), e.statusPK(partner.PendingConfirmation)},
+			{"gsi1sk", testenv.S(app, "gsi1sk"), stamp(at) + "#" + f.app.ID},
+			{"createdAt", testenv.S(app, "createdAt"), "2026-03-02T09:15:30.123Z"},
+			{"emailHash", testenv.S(app, "emailHash"), e.keys.EmailHash("verein@example.org")},
+			{"expiresAt", testenv.N(app, "expiresAt"), epoch(f.app.ExpiresAt)},
 		} {
 			if c.got != c.want {
 				t.Errorf("application %s = %q, want %q", c.attr, c.got, c.want)
 			}
 		}
 		lock := e.raw(e.lockPK(f.app.DedupKey))
-		if got := sAttr(lock, "ref"); got != f.app.ID {
+		if got := testenv.S(lock, "ref"); got != f.app.ID {
 			t.Errorf("lock ref = %q, want %q", got, f.app.ID)
 		}
-		if got, want := nAttr(lock, "expiresAt"), epoch(f.app.ExpiresAt); got != want {
+		if got, want := testenv.N(lock, "expiresAt"), epoch(f.app.ExpiresAt); got != want {
 			t.Errorf("lock expiresAt = %q, want %q", got, want)
 		}
 		mail := e.raw(e.mailPK(f.mail.ID))
-		if got := sAttr(mail, "status"); got != string(outbox.Pending) {
+		if got := testenv.S(mail, "status"); got != string(outbox.Pending) {
 			t.Errorf("mail status = %q, want %q", got, outbox.Pending)
 		}
 		// Nothing the applicant typed is readable in a key.
-		for _, item := range []string{sAttr(lock, "pk"), sAttr(app, "pk")} {
+		for _, item := range []string{testenv.S(lock, "pk"), testenv.S(app, "pk")} {
 			if strings.Contains(strings.ToLower(item), "verein") {
 				t.Errorf("key %q reveals the organisation or address", item)
 			}
@@ -134,10 +135,10 @@ func TestCreateDuplicate(t *testing.T) {
 	}
 	t.Run("lock still the first's", func(t *testing.T) {
 		lock := e.raw(e.lockPK(first.app.DedupKey))
-		if got := sAttr(lock, "ref"); got != first.app.ID {
+		if got := testenv.S(lock, "ref"); got != first.app.ID {
 			t.Errorf("lock ref = %q, want %q", got, first.app.ID)
 		}
-		if got, want := nAttr(lock, "expiresAt"), epoch(first.app.ExpiresAt); got != want {
+		if got, want := testenv.N(lock, "expiresAt"), epoch(first.app.ExpiresAt); got != want {
 			t.Errorf("lock expiresAt = %q, want %q", got, want)
 		}
 	})
@@ -232,10 +233,10 @@ func TestCreateTakesOverExpiredLock(t *testing.T) {
 		}
 		e.create(third)
 		lock := e.raw(e.lockPK(third.app.DedupKey))
-		if got := sAttr(lock, "ref"); got != third.app.ID {
+		if got := testenv.S(lock, "ref"); got != third.app.ID {
 			t.Errorf("lock ref = %q, want the new %q", got, third.app.ID)
 		}
-		if got, want := nAttr(lock, "expiresAt"), epoch(third.app.ExpiresAt); got != want {
+		if got, want := testenv.N(lock, "expiresAt"), epoch(third.app.ExpiresAt); got != want {
 			t.Errorf("lock expiresAt = %q, want %q", got, want)
 		}
 		if _, err := e.store.Application(ctx, third.app.ID); err != nil {
@@ -282,16 +283,16 @@ func TestConfirm(t *testing.T) {
 		want.ExpiresAt = exp.Truncate(time.Second)
 		equal(t, "Application", got, want)
 		item := e.raw(e.appPK(f.app.ID))
-		if got, want := sAttr(item, "gsi1pk"), e.statusPK(partner.PendingReview); got != want {
+		if got, want := testenv.S(item, "gsi1pk"), e.statusPK(partner.PendingReview); got != want {
 			t.Errorf("gsi1pk = %q, want %q", got, want)
 		}
 	})
 	t.Run("lock", func(t *testing.T) {
 		lock := e.raw(e.lockPK(f.app.DedupKey))
-		if got, want := nAttr(lock, "expiresAt"), epoch(exp); got != want {
+		if got, want := testenv.N(lock, "expiresAt"), epoch(exp); got != want {
 			t.Errorf("lock expiresAt = %q, want %q", got, want)
 		}
-		if got := sAttr(lock, "ref"); got != f.app.ID {
+		if got := testenv.S(lock, "ref"); got != f.app.ID {
 			t.Errorf("lock ref = %q, want %q", got, f.app.ID)
 		}
 	})
@@ -300,7 +301,7 @@ func TestConfirm(t *testing.T) {
 		if item == nil {
 			t.Fatal("review mail not written")
 		}
-		if got := sAttr(item, "template"); got != "partner.review" {
+		if got := testenv.S(item, "template"); got != "partner.review" {
 			t.Errorf("template = %q, want partner.review", got)
 		}
 		equal(t, "OnMail calls", e.mails[mailsBefore:], [][]string{{review.ID}})

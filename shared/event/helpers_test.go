@@ -5,21 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/email"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
-	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -39,17 +32,14 @@ type env struct {
 	store *dynamo.Store
 	clock *testenv.Clock
 	svc   *event.Service
-	mails []string // ids of every mail a committed transaction wrote
+	mails *[]string // ids of every mail a committed transaction wrote
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}
-	e.store = lambdaenv.NewStore(e.db.Client, e.db.Table, cfg, keys)
-	e.store.Now = e.clock.Now
-	e.store.Backoff = func(context.Context, int) error { return nil }
-	e.store.OnMail = func(ids []string) { e.mails = append(e.mails, ids...) }
+	e.store, e.mails = testenv.NewStore(t, e.db, e.clock)
 	e.svc = &event.Service{Store: e.store, Config: cfg, Keys: keys, Now: e.clock.Now}
 	return e
 }
@@ -124,125 +114,29 @@ func (e *env) hash(addr string) string {
 	return e.keys.EmailHash(email.Key(n))
 }
 
-// storedMail is an outbox item as the adapter stores it.
-type storedMail struct {
-	ID         string            `dynamodbav:"id"`
-	Template   string            `dynamodbav:"template"`
-	Locale     string            `dynamodbav:"locale"`
-	To         []string          `dynamodbav:"to"`
-	Cc         []string          `dynamodbav:"cc"`
-	ReplyTo    string            `dynamodbav:"replyTo"`
-	Data       map[string]string `dynamodbav:"data"`
-	TokenNonce string            `dynamodbav:"tokenNonce"`
-	Status     string            `dynamodbav:"status"`
-}
-
-// raw reads an item past the store; nil if there is none.
-func (e *env) raw(pk, sk string) map[string]types.AttributeValue {
-	e.t.Helper()
-	out, err := e.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &e.db.Table,
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: sk},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		e.t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
-	}
-	if len(out.Item) == 0 {
-		return nil
-	}
-	return out.Item
-}
-
-func (e *env) rawMail(mailID string) map[string]types.AttributeValue {
-	return e.raw(e.cfg.ID+"#mail#"+mailID, "outbox")
-}
-
 // mail reads the outbox item with id.
-func (e *env) mail(mailID string) storedMail {
+func (e *env) mail(mailID string) testenv.StoredMail {
 	e.t.Helper()
-	item := e.rawMail(mailID)
-	if item == nil {
-		e.t.Fatalf("mail %s not stored", mailID)
-	}
-	var m storedMail
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		e.t.Fatalf("unmarshal mail: %v", err)
-	}
-	return m
+	return e.db.Mail(e.t, e.cfg.ID, mailID)
 }
 
 // mailsSince reads the mails written since the n-th.
-func (e *env) mailsSince(n int) []storedMail {
+func (e *env) mailsSince(n int) []testenv.StoredMail {
 	e.t.Helper()
-	var out []storedMail
-	for _, mid := range e.mails[n:] {
+	var out []testenv.StoredMail
+	for _, mid := range (*e.mails)[n:] {
 		out = append(out, e.mail(mid))
 	}
 	return out
 }
 
 // link is the cancel token a mail's link carries.
-func (e *env) link(m storedMail) string {
+func (e *env) link(m testenv.StoredMail) string {
 	e.t.Helper()
 	if m.TokenNonce == "" {
 		e.t.Fatalf("mail %s (%s) carries no token", m.ID, m.Template)
 	}
 	return e.keys.Token(m.TokenNonce)
-}
-
-// snapshot is every item of the table, keyed by pk and sk, for "nothing
-// changed" checks.
-func (e *env) snapshot() map[string]map[string]types.AttributeValue {
-	e.t.Helper()
-	out := map[string]map[string]types.AttributeValue{}
-	p := dynamodb.NewScanPaginator(e.db.Client, &dynamodb.ScanInput{TableName: &e.db.Table, ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			e.t.Fatalf("Scan: %v", err)
-		}
-		for _, item := range page.Items {
-			out[sAttr(item, "pk")+"|"+sAttr(item, "sk")] = item
-		}
-	}
-	return out
-}
-
-// unchanged reports any difference between the table now and before.
-func (e *env) unchanged(t *testing.T, before map[string]map[string]types.AttributeValue) {
-	t.Helper()
-	after := e.snapshot()
-	var keys []string
-	for k := range before {
-		keys = append(keys, k)
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !reflect.DeepEqual(before[k], after[k]) {
-			t.Errorf("item %s changed:\n before %s\n after  %s", k, plain(before[k]), plain(after[k]))
-		}
-	}
-}
-
-// plain renders an item readably; nil for no item.
-func plain(item map[string]types.AttributeValue) string {
-	if item == nil {
-		return "<none>"
-	}
-	var m map[string]any
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		return err.Error()
-	}
-	return show(m)
 }
 
 // input is a complete, valid sign-up of name with addr.
@@ -258,9 +152,9 @@ func input(name, addr string) event.Input {
 
 // register signs name with addr up, expecting a new registration and one
 // mail, and returns both.
-func (e *env) register(eventID, name, addr string) (event.Registration, storedMail) {
+func (e *env) register(eventID, name, addr string) (event.Registration, testenv.StoredMail) {
 	e.t.Helper()
-	before := len(e.mails)
+	before := len(*e.mails)
 	res, err := e.svc.Register(context.Background(), eventID, input(name, addr), "de")
 	if err != nil {
 		e.t.Fatalf("Register(%s): %v", addr, err)
@@ -268,10 +162,10 @@ func (e *env) register(eventID, name, addr string) (event.Registration, storedMa
 	if !res.Created {
 		e.t.Fatalf("Register(%s): Created = false, want a new registration", addr)
 	}
-	if got := len(e.mails) - before; got != 1 {
+	if got := len(*e.mails) - before; got != 1 {
 		e.t.Fatalf("Register(%s) wrote %d mails, want 1", addr, got)
 	}
-	return res.Registration, e.mail(e.mails[before])
+	return res.Registration, e.mail((*e.mails)[before])
 }
 
 // wantErr checks that err is an apperr with code and message.
@@ -281,22 +175,6 @@ func wantErr(t *testing.T, what string, err error, code apperr.Code, message str
 	if !ok || ae.Code != code || ae.Message != message {
 		t.Errorf("%s: error = %v, want %s %s", what, err, code, message)
 	}
-}
-
-// sAttr is a string attribute, "" if absent.
-func sAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-// nAttr is a number attribute, "" if absent.
-func nAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		return v.Value
-	}
-	return ""
 }
 
 // equal reports a difference between got and want.

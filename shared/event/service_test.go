@@ -15,6 +15,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 // mailData is what every mail about registration r of ev carries: the
@@ -86,7 +87,7 @@ func TestRegisterInvalid(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := input("Anna Beispiel", "anna@example.org")
 			c.change(&in)
-			before, mails := e.snapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(*e.mails)
 			res, err := e.svc.Register(ctx, ev.ID, in, "de")
 			ae, ok := errors.AsType[*apperr.Error](err)
 			if !ok || ae.Code != apperr.Invalid {
@@ -94,10 +95,10 @@ func TestRegisterInvalid(t *testing.T) {
 			}
 			equal(t, "field errors", ae.Fields, c.want)
 			equal(t, "Result", res, event.Result{})
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("mail written for invalid input: %v", got)
 			}
-			e.unchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 }
@@ -140,16 +141,16 @@ func TestRegisterEventNotFound(t *testing.T) {
 		{"unpublished event", hidden.ID},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before, mails := e.snapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(*e.mails)
 			res, err := e.svc.Register(ctx, c.id, input("Anna Beispiel", "anna@example.org"), "de")
 			wantErr(t, "Register", err, apperr.NotFound, "problem.event_not_found")
 			equal(t, "Result", res, event.Result{})
 			_, err = e.svc.Get(ctx, c.id)
 			wantErr(t, "Get", err, apperr.NotFound, "problem.event_not_found")
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("mails written: %v", got)
 			}
-			e.unchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 }
@@ -178,7 +179,7 @@ func TestRegisterClosed(t *testing.T) {
 			e.clock.Set(start)
 			ev := e.newEvent(2, c.change)
 			e.clock.Set(c.at)
-			before, mails := e.snapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(*e.mails)
 			res, err := e.svc.Register(ctx, ev.ID, input("Anna Beispiel", "anna@example.org"), "de")
 			if c.open {
 				if err != nil || !res.Created || res.Registration.Status != event.Confirmed {
@@ -188,10 +189,10 @@ func TestRegisterClosed(t *testing.T) {
 			}
 			wantErr(t, "Register", err, apperr.Conflict, "problem.registration_closed")
 			equal(t, "Result", res, event.Result{})
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("mails written: %v", got)
 			}
-			e.unchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 }
@@ -217,7 +218,7 @@ func TestRegisterSeats(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := input("Person "+c.addr, c.addr)
-			before := len(e.mails)
+			before := len(*e.mails)
 			res, err := e.svc.Register(ctx, ev.ID, in, "de")
 			if err != nil {
 				t.Fatalf("Register: %v", err)
@@ -247,10 +248,10 @@ func TestRegisterSeats(t *testing.T) {
 			equal(t, "stored registration", e.registration(ev.ID, c.addr), want)
 			equal(t, "counters", e.counters(ev.ID), c.wantCounters)
 
-			if got := len(e.mails) - before; got != 1 {
+			if got := len(*e.mails) - before; got != 1 {
 				t.Fatalf("mails written = %d, want 1", got)
 			}
-			m := e.mail(e.mails[before])
+			m := e.mail((*e.mails)[before])
 			equal(t, "template", m.Template, c.template)
 			equal(t, "locale", m.Locale, "de")
 			equal(t, "To", m.To, []string{c.wantStoredAddr})
@@ -260,7 +261,7 @@ func TestRegisterSeats(t *testing.T) {
 			// The address is not verified: nothing the person typed goes
 			// out to it, nor sits in the stored mail.
 			for _, typed := range []string{"Person", "Beispielverein", "Dolmetschen", "Rollstuhl"} {
-				if s := plain(e.rawMail(m.ID)); strings.Contains(s, typed) {
+				if s := testenv.Plain(e.db.Item(e.t, e.cfg.ID+"#mail#"+m.ID, "outbox")); strings.Contains(s, typed) {
 					t.Errorf("the mail holds the registrant's %q", typed)
 				}
 			}
@@ -315,7 +316,7 @@ func TestRegisterRaces(t *testing.T) {
 			h := &hookStore{Store: e.store}
 			raced := &event.Service{Store: h, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
 			c.setup(e, ev, h)
-			before := len(e.mails)
+			before := len(*e.mails)
 			res, err := raced.Register(context.Background(), ev.ID, input("Bernd", "bernd@example.org"), "de")
 			if err != nil {
 				t.Fatalf("Register: %v", err)
@@ -333,7 +334,7 @@ func TestRegisterRaces(t *testing.T) {
 				templates = append(templates, m.Template)
 			}
 			equal(t, "mails", templates, c.templates)
-			equal(t, "waitSeq", nAttr(e.raw(e.cfg.ID+"#event#"+ev.ID, "event"), "waitSeq"), c.wantWaitSeq)
+			equal(t, "waitSeq", testenv.N(e.db.Item(e.t, e.cfg.ID+"#event#"+ev.ID, "event"), "waitSeq"), c.wantWaitSeq)
 		})
 	}
 }
@@ -359,17 +360,17 @@ func TestRegisterAgain(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e.clock.Advance(time.Hour)
 			in := event.Input{Name: "Jemand Anderes", Email: c.addr, Needs: "Andere Bedürfnisse", Consent: true}
-			before, mails := e.snapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(*e.mails)
 			res, err := e.svc.Register(ctx, ev.ID, in, "en")
 			if err != nil {
 				t.Fatalf("Register: %v", err)
 			}
 			equal(t, "Result", res, event.Result{Registration: c.prior, Created: false})
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("repeat wrote mails %v", got)
 			}
 			equal(t, "counters", e.counters(ev.ID), counters{1, 1})
-			e.unchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 }
@@ -389,16 +390,16 @@ func TestCancelChain(t *testing.T) {
 	aToken := e.link(aMail)
 
 	t.Run("Lookup changes nothing", func(t *testing.T) {
-		before, mails := e.snapshot(), len(e.mails)
+		before, mails := e.db.Snapshot(e.t), len(*e.mails)
 		p, err := e.svc.Lookup(ctx, aToken)
 		if err != nil {
 			t.Fatalf("Lookup: %v", err)
 		}
 		equal(t, "Pending", p, event.Pending{Event: e.event(ev.ID), Registration: a})
-		if got := e.mails[mails:]; len(got) != 0 {
+		if got := (*e.mails)[mails:]; len(got) != 0 {
 			t.Errorf("Lookup wrote mails %v", got)
 		}
-		e.unchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	// cancel cancels with token and checks the mails the cancellation wrote:
@@ -406,7 +407,7 @@ func TestCancelChain(t *testing.T) {
 	// the promoted person's new token.
 	cancel := func(t *testing.T, token string, gone event.Registration, goneSeq string, promoted *event.Registration) string {
 		t.Helper()
-		mails := len(e.mails)
+		mails := len(*e.mails)
 		status, err := e.svc.Cancel(ctx, token)
 		if err != nil || status != event.Cancelled {
 			t.Fatalf("Cancel = %q, %v; want cancelled", status, err)
@@ -469,15 +470,15 @@ func TestCancelChain(t *testing.T) {
 	})
 
 	t.Run("A cancels again: harmless", func(t *testing.T) {
-		before, mails := e.snapshot(), len(e.mails)
+		before, mails := e.db.Snapshot(e.t), len(*e.mails)
 		status, err := e.svc.Cancel(ctx, aToken)
 		if err != nil || status != event.Cancelled {
 			t.Fatalf("Cancel = %q, %v; want cancelled", status, err)
 		}
-		if got := e.mails[mails:]; len(got) != 0 {
+		if got := (*e.mails)[mails:]; len(got) != 0 {
 			t.Errorf("second Cancel wrote mails %v", got)
 		}
-		e.unchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	var dToken string
@@ -513,7 +514,7 @@ func TestCancelWaitlisted(t *testing.T) {
 	w1, w1Mail := e.register(ev.ID, "Bernd", "bernd@example.org")
 	w2, _ := e.register(ev.ID, "Carla", "carla@example.org")
 
-	mails := len(e.mails)
+	mails := len(*e.mails)
 	status, err := e.svc.Cancel(ctx, e.link(w1Mail))
 	if err != nil || status != event.Cancelled {
 		t.Fatalf("Cancel = %q, %v; want cancelled", status, err)
@@ -538,7 +539,7 @@ func TestCancelWaitlisted(t *testing.T) {
 		equal(t, "TokenNonce", m.TokenNonce, "")
 	})
 	t.Run("the next seat goes to the one still waiting", func(t *testing.T) {
-		mails := len(e.mails)
+		mails := len(*e.mails)
 		if _, err := e.svc.Cancel(ctx, e.link(aMail)); err != nil {
 			t.Fatalf("Cancel(A): %v", err)
 		}
@@ -585,11 +586,11 @@ func TestRegisterAfterCancel(t *testing.T) {
 		}
 		equal(t, "old link's registration", p.Registration.ID, first.ID)
 		equal(t, "old link's status", p.Registration.Status, event.Cancelled)
-		before := e.snapshot()
+		before := e.db.Snapshot(e.t)
 		if status, err := e.svc.Cancel(ctx, old); err != nil || status != event.Cancelled {
 			t.Fatalf("Cancel(old link) = %v, %v; want cancelled, nothing done", status, err)
 		}
-		e.unchanged(t, before)
+		e.db.Unchanged(t, before)
 	})
 
 	t.Run("still full: back on the waiting list, at its end", func(t *testing.T) {
@@ -620,17 +621,17 @@ func TestTokens(t *testing.T) {
 
 	// A partner application's confirm link, stored in the same table.
 	partners := &partner.Service{Store: e.store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
-	mails := len(e.mails)
+	mails := len(*e.mails)
 	if _, err := partners.Register(ctx, partner.Input{
 		Organisation: "Beispielverein e. V.", OrganisationType: "association", ContactName: "Erika Beispiel",
 		Email: "verein@example.org", WorkingGroups: []string{"language"}, Consent: true,
 	}, "de"); err != nil {
 		t.Fatalf("partner Register: %v", err)
 	}
-	if len(e.mails) != mails+1 {
-		t.Fatalf("partner Register wrote %d mails, want 1", len(e.mails)-mails)
+	if len(*e.mails) != mails+1 {
+		t.Fatalf("partner Register wrote %d mails, want 1", len(*e.mails)-mails)
 	}
-	partnerToken := e.link(e.mail(e.mails[mails]))
+	partnerToken := e.link(e.mail((*e.mails)[mails]))
 
 	created := e.clock.Now()
 	for _, c := range []struct {
@@ -656,7 +657,7 @@ func TestTokens(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e.clock.Set(c.at)
-			before, mails := e.snapshot(), len(e.mails)
+			before, mails := e.db.Snapshot(e.t), len(*e.mails)
 			p, err := e.svc.Lookup(ctx, c.token)
 			if c.wantCode == "" {
 				if err != nil {
@@ -670,10 +671,10 @@ func TestTokens(t *testing.T) {
 				wantErr(t, "Cancel", err, c.wantCode, c.wantMsg)
 				equal(t, "Cancel status", status, event.Status(""))
 			}
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("mails written: %v", got)
 			}
-			e.unchanged(t, before)
+			e.db.Unchanged(t, before)
 		})
 	}
 }
@@ -712,7 +713,7 @@ func TestStorageDown(t *testing.T) {
 	ev := e.newEvent(2, nil)
 	_, m := e.register(ev.ID, "Anna", "anna@example.org")
 	token := e.link(m)
-	before, mails := e.snapshot(), len(e.mails)
+	before, mails := e.db.Snapshot(e.t), len(*e.mails)
 
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionInternalServerError)
 	for _, c := range []struct {
@@ -739,8 +740,8 @@ func TestStorageDown(t *testing.T) {
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
 
 	t.Run("nothing changed, works again", func(t *testing.T) {
-		e.unchanged(t, before)
-		if got := e.mails[mails:]; len(got) != 0 {
+		e.db.Unchanged(t, before)
+		if got := (*e.mails)[mails:]; len(got) != 0 {
 			t.Errorf("mails written while down: %v", got)
 		}
 		r, _ := e.register(ev.ID, "Bernd", "bernd@example.org")

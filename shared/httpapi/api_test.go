@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,9 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
@@ -143,33 +139,4 @@ func jsonBody(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// queuedMail is what a test needs of an outbox item.
-type queuedMail struct {
-	template string
-	nonce    string
-}
-
-// outboxMail reads a mail the store queued, as the notifier would.
-func (f *fixture) outboxMail(t *testing.T, mailID string) queuedMail {
-	t.Helper()
-	out, err := f.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &f.db.Table,
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: f.config.ID + "#mail#" + mailID},
-			"sk": &types.AttributeValueMemberS{Value: "outbox"},
-		},
-	})
-	if err != nil || out.Item == nil {
-		t.Fatalf("read mail %s: %v", mailID, err)
-	}
-	str := func(name string) string {
-		v, _ := out.Item[name].(*types.AttributeValueMemberS)
-		if v == nil {
-			return ""
-		}
-		return v.Value
-	}
-	return queuedMail{template: str("template"), nonce: str("tokenNonce")}
 }

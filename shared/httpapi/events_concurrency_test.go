@@ -104,8 +104,9 @@ func newSignupWorld(t *testing.T, capacity int, wrap func(http.RoundTripper) htt
 	a := &httpapi.API{
 		Config: cfg,
 		Events: &event.Service{Store: w.store, Config: cfg, Keys: keys, Now: w.clock.Now},
-		Log:    slog.New(slog.DiscardHandler),
-		Now:    w.clock.Now,
+		// Errors reach the test log: a 503's problem document hides its cause.
+		Log: slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError})),
+		Now: w.clock.Now,
 	}
 	w.srv = httptest.NewServer(a.Handler())
 	t.Cleanup(w.srv.Close)
@@ -113,6 +114,14 @@ func newSignupWorld(t *testing.T, capacity int, wrap func(http.RoundTripper) htt
 	t.Cleanup(tr.CloseIdleConnections)
 	w.client = &http.Client{Transport: tr, Timeout: time.Minute}
 	return w
+}
+
+// testLogWriter writes log lines to the test's log.
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 func registrant(i int) string { return fmt.Sprintf("person-%04d@example.org", i) }
@@ -185,23 +194,6 @@ func (w *signupWorld) signUpAll(n, inFlight int) []outcome {
 
 func (w *signupWorld) pk(kind, id string) string { return w.cfg.ID + "#" + kind + "#" + id }
 
-// raw reads an item past the store.
-func (w *signupWorld) raw(pk, sk string) map[string]types.AttributeValue {
-	w.t.Helper()
-	out, err := w.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName:      &w.db.Table,
-		Key:            map[string]types.AttributeValue{"pk": sv(pk), "sk": sv(sk)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		w.t.Fatalf("GetItem %s/%s: %v", pk, sk, err)
-	}
-	if len(out.Item) == 0 {
-		return nil
-	}
-	return out.Item
-}
-
 // query lists every item of one partition of the table or of the index.
 func (w *signupWorld) query(index, keyAttr, key string) []map[string]types.AttributeValue {
 	w.t.Helper()
@@ -228,13 +220,7 @@ func (w *signupWorld) query(index, keyAttr, key string) []map[string]types.Attri
 
 func sv(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-func sOf(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
+// nOf is a number attribute as an int, -1 if absent.
 func nOf(item map[string]types.AttributeValue, name string) int {
 	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
 		n, _ := strconv.Atoi(v.Value)
@@ -246,7 +232,7 @@ func nOf(item map[string]types.AttributeValue, name string) int {
 // counters are the event item's confirmed, waiting and waitSeq.
 func (w *signupWorld) counters() (confirmed, waiting, waitSeq int) {
 	w.t.Helper()
-	it := w.raw(w.pk("event", w.event.ID), "event")
+	it := w.db.Item(w.t, w.pk("event", w.event.ID), "event")
 	if it == nil {
 		w.t.Fatal("the event item is gone")
 	}
@@ -305,8 +291,8 @@ func (w *signupWorld) checkFilled(out []outcome) {
 	// The event's partition: the event and one registration per person.
 	regs := map[string]map[string]types.AttributeValue{}
 	for _, it := range w.query("", "pk", w.pk("event", w.event.ID)) {
-		if sk := sOf(it, "sk"); strings.HasPrefix(sk, "registration#") {
-			regs[sOf(it, "email")] = it
+		if sk := testenv.S(it, "sk"); strings.HasPrefix(sk, "registration#") {
+			regs[testenv.S(it, "email")] = it
 		} else if sk != "event" {
 			t.Errorf("unexpected item %s in the event's partition", sk)
 		}
@@ -316,18 +302,18 @@ func (w *signupWorld) checkFilled(out []outcome) {
 	}
 	statusCount := map[string]int{}
 	for addr, it := range regs {
-		statusCount[sOf(it, "status")]++
+		statusCount[testenv.S(it, "status")]++
 		o, ok := byEmail[addr]
 		if !ok {
 			t.Errorf("registration of %q, who never signed up", addr)
 			continue
 		}
-		if got, want := sOf(it, "emailHash"), w.keys.EmailHash(email.Key(addr)); got != want || sOf(it, "sk") != "registration#"+want {
-			t.Errorf("%s: emailHash %q sk %q, want %q", addr, got, sOf(it, "sk"), want)
+		if got, want := testenv.S(it, "emailHash"), w.keys.EmailHash(email.Key(addr)); got != want || testenv.S(it, "sk") != "registration#"+want {
+			t.Errorf("%s: emailHash %q sk %q, want %q", addr, got, testenv.S(it, "sk"), want)
 		}
-		if sOf(it, "id") != o.ID || sOf(it, "status") != string(o.Status) || max(nOf(it, "position"), 0) != o.Position {
+		if testenv.S(it, "id") != o.ID || testenv.S(it, "status") != string(o.Status) || max(nOf(it, "position"), 0) != o.Position {
 			t.Errorf("%s: stored id=%s status=%s position=%d, answered id=%s status=%s position=%d",
-				addr, sOf(it, "id"), sOf(it, "status"), nOf(it, "position"), o.ID, o.Status, o.Position)
+				addr, testenv.S(it, "id"), testenv.S(it, "status"), nOf(it, "position"), o.ID, o.Status, o.Position)
 		}
 	}
 	if statusCount["confirmed"] != capacity || statusCount["waitlisted"] != wantWaiting || len(statusCount) > 2 {
@@ -341,14 +327,14 @@ func (w *signupWorld) checkFilled(out []outcome) {
 		t.Errorf("index: %d attendees, %d waiting; want %d, %d", len(attendees), len(waitlist), capacity, wantWaiting)
 	}
 	for _, it := range attendees {
-		if sOf(it, "status") != "confirmed" {
-			t.Errorf("attendee %s has status %s", sOf(it, "email"), sOf(it, "status"))
+		if testenv.S(it, "status") != "confirmed" {
+			t.Errorf("attendee %s has status %s", testenv.S(it, "email"), testenv.S(it, "status"))
 		}
 	}
 	for i, it := range waitlist {
-		if sOf(it, "status") != "waitlisted" || nOf(it, "position") != i+1 || sOf(it, "gsi1sk") != fmt.Sprintf("%08d", i+1) {
+		if testenv.S(it, "status") != "waitlisted" || nOf(it, "position") != i+1 || testenv.S(it, "gsi1sk") != fmt.Sprintf("%08d", i+1) {
 			t.Errorf("waiting list entry %d: %s status %s position %d gsi1sk %s",
-				i, sOf(it, "email"), sOf(it, "status"), nOf(it, "position"), sOf(it, "gsi1sk"))
+				i, testenv.S(it, "email"), testenv.S(it, "status"), nOf(it, "position"), testenv.S(it, "gsi1sk"))
 		}
 	}
 
@@ -397,7 +383,7 @@ func (w *signupWorld) checkFilled(out []outcome) {
 			t.Errorf("mail %s: to %v, want one address", mails[i], it["to"])
 			continue
 		}
-		addr := sOf(map[string]types.AttributeValue{"a": to.Value[0]}, "a")
+		addr := testenv.S(map[string]types.AttributeValue{"a": to.Value[0]}, "a")
 		perPerson[addr]++
 		o, ok := byEmail[addr]
 		if !ok {
@@ -411,11 +397,11 @@ func (w *signupWorld) checkFilled(out []outcome) {
 		data, _ := it["data"].(*types.AttributeValueMemberM)
 		var regID, pos string
 		if data != nil {
-			regID, pos = sOf(data.Value, "registrationId"), sOf(data.Value, "position")
+			regID, pos = testenv.S(data.Value, "registrationId"), testenv.S(data.Value, "position")
 		}
-		if sOf(it, "template") != want || sOf(it, "status") != "pending" || regID != o.ID || pos != strconv.Itoa(o.Position) {
+		if testenv.S(it, "template") != want || testenv.S(it, "status") != "pending" || regID != o.ID || pos != strconv.Itoa(o.Position) {
 			t.Errorf("mail %s to %s: template %s status %s registrationId %s position %s; want %s, pending, %s, %d",
-				mails[i], addr, sOf(it, "template"), sOf(it, "status"), regID, pos, want, o.ID, o.Position)
+				mails[i], addr, testenv.S(it, "template"), testenv.S(it, "status"), regID, pos, want, o.ID, o.Position)
 		}
 	}
 	for _, o := range out {
@@ -603,7 +589,7 @@ func TestConflictInjectorWireFormat(t *testing.T) {
 		t.Errorf("%d attempts, %d injected; want 1, 1", attempts, injected)
 	}
 	// Other operations pass the injector untouched.
-	if item := w.raw(w.pk("event", w.event.ID), "event"); item == nil {
+	if item := w.db.Item(w.t, w.pk("event", w.event.ID), "event"); item == nil {
 		t.Error("GetItem through the emulator found no event")
 	}
 }
@@ -704,15 +690,15 @@ func TestConflictExhaustedSignup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(scan.Items) != 1 || sOf(scan.Items[0], "sk") != "event" {
+	if len(scan.Items) != 1 || testenv.S(scan.Items[0], "sk") != "event" {
 		var sks []string
 		for _, it := range scan.Items {
-			sks = append(sks, sOf(it, "pk")+"/"+sOf(it, "sk"))
+			sks = append(sks, testenv.S(it, "pk")+"/"+testenv.S(it, "sk"))
 		}
 		t.Errorf("table holds %v, want the event alone", sks)
 	}
 	for i := range n {
-		if it := w.raw(w.pk("event", w.event.ID), "registration#"+w.keys.EmailHash(email.Key(registrant(i)))); it != nil {
+		if it := w.db.Item(w.t, w.pk("event", w.event.ID), "registration#"+w.keys.EmailHash(email.Key(registrant(i)))); it != nil {
 			t.Errorf("%s: a registration was stored", registrant(i))
 		}
 	}

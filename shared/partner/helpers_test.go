@@ -7,13 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
-	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -33,61 +30,26 @@ type env struct {
 	store *dynamo.Store
 	clock *testenv.Clock
 	svc   *partner.Service
-	mails []string // ids of every mail a committed transaction wrote
+	mails *[]string // ids of every mail a committed transaction wrote
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}
-	e.store = lambdaenv.NewStore(e.db.Client, e.db.Table, cfg, keys)
-	e.store.Now = e.clock.Now
-	e.store.Backoff = func(context.Context, int) error { return nil }
-	e.store.OnMail = func(ids []string) { e.mails = append(e.mails, ids...) }
+	e.store, e.mails = testenv.NewStore(t, e.db, e.clock)
 	e.svc = &partner.Service{Store: e.store, Config: cfg, Keys: keys, Now: e.clock.Now}
 	return e
 }
 
-// storedMail is an outbox item as the adapter stores it.
-type storedMail struct {
-	ID          string            `dynamodbav:"id"`
-	Template    string            `dynamodbav:"template"`
-	Locale      string            `dynamodbav:"locale"`
-	To          []string          `dynamodbav:"to"`
-	Cc          []string          `dynamodbav:"cc"`
-	ReplyTo     string            `dynamodbav:"replyTo"`
-	ReplyToName string            `dynamodbav:"replyToName"`
-	Data        map[string]string `dynamodbav:"data"`
-	TokenNonce  string            `dynamodbav:"tokenNonce"`
-	Status      string            `dynamodbav:"status"`
-}
-
-// raw reads an item past the store; nil if there is none.
-func (e *env) raw(pk, sk string) map[string]types.AttributeValue {
-	e.t.Helper()
-	out, err := e.db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: &e.db.Table,
-		Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: pk},
-			"sk": &types.AttributeValueMemberS{Value: sk},
-		},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		e.t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
-	}
-	if len(out.Item) == 0 {
-		return nil
-	}
-	return out.Item
-}
-
 func (e *env) rawApp(id string) map[string]types.AttributeValue {
-	return e.raw(e.cfg.ID+"#application#"+id, "application")
+	e.t.Helper()
+	return e.db.Item(e.t, e.cfg.ID+"#application#"+id, "application")
 }
 
 func (e *env) rawMail(id string) map[string]types.AttributeValue {
-	return e.raw(e.cfg.ID+"#mail#"+id, "outbox")
+	e.t.Helper()
+	return e.db.Item(e.t, e.cfg.ID+"#mail#"+id, "outbox")
 }
 
 // deleteApp deletes an application item as TTL would.
@@ -106,24 +68,16 @@ func (e *env) deleteApp(id string) {
 }
 
 // mail reads the outbox item with id.
-func (e *env) mail(id string) storedMail {
+func (e *env) mail(id string) testenv.StoredMail {
 	e.t.Helper()
-	item := e.rawMail(id)
-	if item == nil {
-		e.t.Fatalf("mail %s not stored", id)
-	}
-	var m storedMail
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		e.t.Fatalf("unmarshal mail: %v", err)
-	}
-	return m
+	return e.db.Mail(e.t, e.cfg.ID, id)
 }
 
 // mailsOf reads the mails written since the n-th, keeping those of template.
-func (e *env) mailsOf(template string, since int) []storedMail {
+func (e *env) mailsOf(template string, since int) []testenv.StoredMail {
 	e.t.Helper()
-	var out []storedMail
-	for _, mid := range e.mails[since:] {
+	var out []testenv.StoredMail
+	for _, mid := range (*e.mails)[since:] {
 		if m := e.mail(mid); m.Template == template {
 			out = append(out, m)
 		}
@@ -154,7 +108,7 @@ func (e *env) link(mailID string) string {
 // register registers in and returns the result and the confirm link's token.
 func (e *env) register(in partner.Input, locale string) (partner.Result, string) {
 	e.t.Helper()
-	before := len(e.mails)
+	before := len(*e.mails)
 	res, err := e.svc.Register(context.Background(), in, locale)
 	if err != nil {
 		e.t.Fatalf("Register: %v", err)
@@ -162,10 +116,10 @@ func (e *env) register(in partner.Input, locale string) (partner.Result, string)
 	if !res.Created {
 		e.t.Fatalf("Register: Created = false, want a new application")
 	}
-	if got := len(e.mails) - before; got != 1 {
+	if got := len(*e.mails) - before; got != 1 {
 		e.t.Fatalf("Register wrote %d mails, want 1", got)
 	}
-	return res, e.link(e.mails[before])
+	return res, e.link((*e.mails)[before])
 }
 
 // equal reports a difference between got and want.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
@@ -17,6 +16,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
 // valid is a complete, valid application.
@@ -109,13 +109,13 @@ func TestRegisterInvalid(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			in := valid()
 			c.change(&in)
-			before := len(e.mails)
+			before := len(*e.mails)
 			res, err := e.svc.Register(ctx, in, "de")
 			equal(t, "field errors", fieldErrors(t, err), c.want)
 			if res != (partner.Result{}) {
 				t.Errorf("Result = %+v, want zero", res)
 			}
-			if got := e.mails[before:]; len(got) != 0 {
+			if got := (*e.mails)[before:]; len(got) != 0 {
 				t.Errorf("mail written for invalid input: %v", got)
 			}
 		})
@@ -210,13 +210,13 @@ func TestRegisterRepeated(t *testing.T) {
 			in := valid()
 			in.Email, in.Organisation = c.email, c.org
 			in.Message = "Eine andere Nachricht."
-			before, queued := len(e.mails), e.queued()
+			before, queued := len(*e.mails), e.queued()
 			res, err := e.svc.Register(ctx, in, "en")
 			if err != nil {
 				t.Fatalf("Register: %v", err)
 			}
 			equal(t, "Result", res, partner.Result{ID: first.ID, Status: partner.PendingConfirmation, Created: false})
-			if got := e.mails[before:]; len(got) != 0 {
+			if got := (*e.mails)[before:]; len(got) != 0 {
 				t.Errorf("repeat wrote mails %v", got)
 			}
 			if got := e.queued(); got != queued {
@@ -233,13 +233,13 @@ func TestRegisterRepeated(t *testing.T) {
 		if _, err := e.svc.Confirm(ctx, token); err != nil {
 			t.Fatalf("Confirm: %v", err)
 		}
-		before := len(e.mails)
+		before := len(*e.mails)
 		res, err := e.svc.Register(ctx, valid(), "de")
 		if err != nil {
 			t.Fatalf("Register: %v", err)
 		}
 		equal(t, "Result", res, partner.Result{ID: first.ID, Status: partner.PendingReview})
-		if got := e.mails[before:]; len(got) != 0 {
+		if got := (*e.mails)[before:]; len(got) != 0 {
 			t.Errorf("repeat wrote mails %v", got)
 		}
 	})
@@ -267,7 +267,7 @@ func TestConfirmMail(t *testing.T) {
 			e := newEnv(t)
 			in := valid()
 			res, _ := e.register(in, locale)
-			m := e.mail(e.mails[0])
+			m := e.mail((*e.mails)[0])
 			now := e.clock.Now()
 
 			equal(t, "template", m.Template, "partner.confirm")
@@ -318,7 +318,7 @@ func TestLookup(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e.clock.Set(c.at)
-			before, mails := e.rawApp(res.ID), len(e.mails)
+			before, mails := e.rawApp(res.ID), len(*e.mails)
 			app, err := e.svc.Lookup(ctx, c.token)
 			if c.wantCode == "" {
 				if err != nil {
@@ -335,7 +335,7 @@ func TestLookup(t *testing.T) {
 			}
 			// A GET, a mail scanner's prefetch: nothing changes.
 			equal(t, "application item after Lookup", e.rawApp(res.ID), before)
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("Lookup wrote mails %v", got)
 			}
 		})
@@ -365,7 +365,7 @@ func TestConfirm(t *testing.T) {
 	res, token := e.register(in, "en")
 	e.clock.Advance(3 * time.Hour)
 	now := e.clock.Now()
-	mails := len(e.mails)
+	mails := len(*e.mails)
 
 	status, err := e.svc.Confirm(ctx, token)
 	if err != nil || status != partner.PendingReview {
@@ -455,15 +455,15 @@ func TestConfirmRefused(t *testing.T) {
 			e := newEnv(t)
 			res, token := e.register(valid(), "de")
 			e.clock.Set(c.at(start))
-			mails := len(e.mails)
+			mails := len(*e.mails)
 			_, err := e.svc.Confirm(ctx, c.token(e, token))
 			if got := apperr.CodeOf(err); got != c.wantCode {
 				t.Errorf("Confirm error = %v, want %s", err, c.wantCode)
 			}
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("refused Confirm wrote mails %v", got)
 			}
-			if got := sAttr(e.rawApp(res.ID), "status"); got != string(partner.PendingConfirmation) {
+			if got := testenv.S(e.rawApp(res.ID), "status"); got != string(partner.PendingConfirmation) {
 				t.Errorf("status = %q, want pending_confirmation", got)
 			}
 		})
@@ -517,7 +517,7 @@ func TestConfirmExpiresMeanwhile(t *testing.T) {
 				}
 			}}
 			e.store.API = hook
-			mails := len(e.mails)
+			mails := len(*e.mails)
 
 			_, err = e.svc.Confirm(ctx, token)
 			if ae, ok := errors.AsType[*apperr.Error](err); !ok || ae.Code != apperr.Gone || ae.Message != "problem.gone" {
@@ -526,10 +526,10 @@ func TestConfirmExpiresMeanwhile(t *testing.T) {
 			if hook.reads < c.n {
 				t.Errorf("only %d reads: the clock never jumped", hook.reads)
 			}
-			if got := e.mails[mails:]; len(got) != 0 {
+			if got := (*e.mails)[mails:]; len(got) != 0 {
 				t.Errorf("Confirm wrote mails %v", got)
 			}
-			if got := sAttr(e.rawApp(res.ID), "status"); !c.ttl && got != string(partner.PendingConfirmation) {
+			if got := testenv.S(e.rawApp(res.ID), "status"); !c.ttl && got != string(partner.PendingConfirmation) {
 				t.Errorf("status = %q, want pending_confirmation", got)
 			}
 		})
@@ -571,10 +571,10 @@ func TestStorageDown(t *testing.T) {
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
 
 	t.Run("nothing changed, works again", func(t *testing.T) {
-		if got := sAttr(e.rawApp(res.ID), "status"); got != string(partner.PendingConfirmation) {
+		if got := testenv.S(e.rawApp(res.ID), "status"); got != string(partner.PendingConfirmation) {
 			t.Errorf("status = %q, want pending_confirmation", got)
 		}
-		if got := len(e.mails); got != 1 {
+		if got := len(*e.mails); got != 1 {
 			t.Errorf("mails = %d, want the first confirm mail only", got)
 		}
 		status, err := e.svc.Confirm(ctx, token)
@@ -582,12 +582,4 @@ func TestStorageDown(t *testing.T) {
 			t.Errorf("Confirm = %q, %v; want pending_review", status, err)
 		}
 	})
-}
-
-// sAttr is a string attribute, "" if absent.
-func sAttr(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
 }

@@ -2,13 +2,20 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 )
 
 // DynamoDB is a fresh emulated table reached over loopback HTTP through the
@@ -41,4 +48,137 @@ func NewDynamoDB(t testing.TB) *DynamoDB {
 		t.Fatalf("create table: %v", err)
 	}
 	return db
+}
+
+// Item reads an item past the store, TTL or not, with a consistent read;
+// nil if there is none.
+func (db *DynamoDB) Item(t testing.TB, pk, sk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.Client.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: &db.Table,
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: pk},
+			"sk": &types.AttributeValueMemberS{Value: sk},
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("raw GetItem %s/%s: %v", pk, sk, err)
+	}
+	if len(out.Item) == 0 {
+		return nil
+	}
+	return out.Item
+}
+
+// Snapshot is every item of the table, keyed "pk|sk", for "nothing
+// changed" checks.
+func (db *DynamoDB) Snapshot(t testing.TB) map[string]map[string]types.AttributeValue {
+	t.Helper()
+	out := map[string]map[string]types.AttributeValue{}
+	p := dynamodb.NewScanPaginator(db.Client, &dynamodb.ScanInput{TableName: &db.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		for _, item := range page.Items {
+			out[S(item, "pk")+"|"+S(item, "sk")] = item
+		}
+	}
+	return out
+}
+
+// Unchanged reports every item that differs between the table now and
+// before (a Snapshot), added and deleted ones included, in key order.
+func (db *DynamoDB) Unchanged(t testing.TB, before map[string]map[string]types.AttributeValue) {
+	t.Helper()
+	after := db.Snapshot(t)
+	var keys []string
+	for k := range before {
+		keys = append(keys, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !reflect.DeepEqual(before[k], after[k]) {
+			t.Errorf("item %s changed:\n before %s\n after  %s", k, Plain(before[k]), Plain(after[k]))
+		}
+	}
+}
+
+// Plain renders an item readably; "<none>" for no item.
+func Plain(item map[string]types.AttributeValue) string {
+	if item == nil {
+		return "<none>"
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%+v", m)
+}
+
+// StoredMail is an outbox item as the adapter stores it.
+type StoredMail struct {
+	ID          string            `dynamodbav:"id"`
+	Template    string            `dynamodbav:"template"`
+	Locale      string            `dynamodbav:"locale"`
+	To          []string          `dynamodbav:"to"`
+	Cc          []string          `dynamodbav:"cc"`
+	ReplyTo     string            `dynamodbav:"replyTo"`
+	ReplyToName string            `dynamodbav:"replyToName"`
+	Data        map[string]string `dynamodbav:"data"`
+	TokenNonce  string            `dynamodbav:"tokenNonce"`
+	Status      string            `dynamodbav:"status"`
+}
+
+// Mail reads the outbox item of tenant with id, as the notifier would; the
+// test fails if there is none.
+func (db *DynamoDB) Mail(t testing.TB, tenant, id string) StoredMail {
+	t.Helper()
+	item := db.Item(t, tenant+"#mail#"+id, "outbox")
+	if item == nil {
+		t.Fatalf("mail %s not stored", id)
+	}
+	var m StoredMail
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		t.Fatalf("unmarshal mail: %v", err)
+	}
+	return m
+}
+
+// S is a string attribute, "" if absent or of another type.
+func S(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// N is a number attribute as stored, "" if absent or of another type.
+func N(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+		return v.Value
+	}
+	return ""
+}
+
+// NewStore is the store as production builds it (lambdaenv.NewStore on the
+// demo configuration and the test keys) over db, with the clock's time, an
+// instant Backoff, and OnMail appending the ids of every mail a committed
+// transaction wrote to the returned slice. OnMail does not lock: tests that
+// write from several goroutines build their own.
+func NewStore(t testing.TB, db *DynamoDB, clock *Clock) (*dynamo.Store, *[]string) {
+	t.Helper()
+	store := lambdaenv.NewStore(db.Client, db.Table, Config(t), Keys(t))
+	store.Now = clock.Now
+	store.Backoff = func(context.Context, int) error { return nil }
+	mails := new([]string)
+	store.OnMail = func(ids []string) { *mails = append(*mails, ids...) }
+	return store, mails
 }
