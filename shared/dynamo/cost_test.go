@@ -84,7 +84,7 @@ func numberSize(s string) int {
 	return (len(digits)+1)/2 + 1
 }
 
-func TestItemSizeRules(t *testing.T) {
+func TestWriteUnitsSizeRules(t *testing.T) {
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 	n := func(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
 	for _, c := range []struct {

@@ -642,69 +642,117 @@ func TestConflictRetriedSignups(t *testing.T) {
 
 // TestConflictExhaustedSignup: every transaction attempt conflicts; the
 // sign-up gives up after the store's retries with 503, Retry-After and a
-// problem document, and nothing is written.
+// problem document, and nothing is written: on an open event (TakeSeat) and
+// on a full one (NextPosition, then Wait).
 func TestConflictExhaustedSignup(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		capacity int
+	}{{"seat left", 20}, {"full", 0}} {
+		t.Run(c.name, func(t *testing.T) {
+			var inj *conflictInjector
+			w := newSignupWorld(t, c.capacity, func(next http.RoundTripper) http.RoundTripper {
+				inj = newConflictInjector(next, always)
+				return inj
+			})
+			const n = 3
+			for i := range n {
+				o := w.signUp(registrant(i))
+				if o.err != nil {
+					t.Fatalf("%s: %v", o.email, o.err)
+				}
+				if o.status != http.StatusServiceUnavailable {
+					t.Fatalf("%s: status %d, want 503; body %s", o.email, o.status, o.body)
+				}
+				if ra := o.header.Get("Retry-After"); ra == "" {
+					t.Errorf("%s: no Retry-After", o.email)
+				} else if secs, err := strconv.Atoi(ra); err != nil || secs <= 0 {
+					t.Errorf("%s: Retry-After %q, want positive seconds", o.email, ra)
+				}
+				p := decodeProblem(t, response{status: o.status, header: o.header, body: o.body})
+				if p.Code != "unavailable" || p.Title == "" || p.Detail == "" {
+					t.Errorf("%s: problem %+v", o.email, p)
+				}
+				if bytes.Contains(o.body, []byte("Transaction")) || bytes.Contains(o.body, []byte(o.email)) {
+					t.Errorf("%s: the problem leaks details: %s", o.email, o.body)
+				}
+			}
+			attempts, injected := inj.counts()
+			retries := w.store.ConflictRetries
+			t.Logf("%d sign-ups: %d transaction attempts, all cancelled; %d store retries (ConflictRetries %d)",
+				n, attempts, w.backoffs.Load(), retries)
+			if attempts != n*(retries+1) || injected != attempts {
+				t.Errorf("%d attempts, %d injected; want %d each (1 + %d retries per sign-up)", attempts, injected, n*(retries+1), retries)
+			}
+			if got := w.backoffs.Load(); got != int64(n*retries) {
+				t.Errorf("%d backoffs, want %d", got, n*retries)
+			}
+
+			// Nothing written: the event is the table's only item, its
+			// counters as they were.
+			confirmed, waiting, seq := w.counters()
+			if confirmed != 0 || waiting != 0 {
+				t.Errorf("counters confirmed=%d waiting=%d, want 0, 0", confirmed, waiting)
+			}
+			// NextPosition is a write of its own before the transaction: on
+			// a full event each failed sign-up leaves its position unused
+			// (as the service documents for a seat that came free).
+			t.Logf("waitSeq %d after %d failed sign-ups", seq, n)
+			if c.capacity > 0 && seq != 0 {
+				t.Errorf("waitSeq %d on an open event, want 0", seq)
+			}
+			scan, err := w.db.Client.Scan(context.Background(), &dynamodb.ScanInput{TableName: &w.db.Table, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(scan.Items) != 1 || testenv.S(scan.Items[0], "sk") != "event" {
+				var sks []string
+				for _, it := range scan.Items {
+					sks = append(sks, testenv.S(it, "pk")+"/"+testenv.S(it, "sk"))
+				}
+				t.Errorf("table holds %v, want the event alone", sks)
+			}
+			for i := range n {
+				if it := w.db.Item(t, w.pk("event", w.event.ID), "registration#"+w.keys.EmailHash(email.Key(registrant(i)))); it != nil {
+					t.Errorf("%s: a registration was stored", registrant(i))
+				}
+			}
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if len(w.mails) != 0 {
+				t.Errorf("the store reported mails %v", w.mails)
+			}
+		})
+	}
+}
+
+// TestConflictAtRetryLimit: every transaction is cancelled by a conflict on
+// exactly its first ConflictRetries attempts; the last allowed attempt goes
+// through, so every sign-up still lands.
+func TestConflictAtRetryLimit(t *testing.T) {
+	const n, capacity, inFlight = 40, 10, 8
 	var inj *conflictInjector
-	w := newSignupWorld(t, 20, func(next http.RoundTripper) http.RoundTripper {
-		inj = newConflictInjector(next, always)
+	var retries int
+	w := newSignupWorld(t, capacity, func(next http.RoundTripper) http.RoundTripper {
+		inj = newConflictInjector(next, func(streak int) bool { return streak < retries })
 		return inj
 	})
-	const n = 3
-	for i := range n {
-		o := w.signUp(registrant(i))
-		if o.err != nil {
-			t.Fatalf("%s: %v", o.email, o.err)
-		}
-		if o.status != http.StatusServiceUnavailable {
-			t.Fatalf("%s: status %d, want 503; body %s", o.email, o.status, o.body)
-		}
-		if ra := o.header.Get("Retry-After"); ra == "" {
-			t.Errorf("%s: no Retry-After", o.email)
-		} else if secs, err := strconv.Atoi(ra); err != nil || secs <= 0 {
-			t.Errorf("%s: Retry-After %q, want positive seconds", o.email, ra)
-		}
-		p := decodeProblem(t, response{status: o.status, header: o.header, body: o.body})
-		if p.Code != "unavailable" || p.Title == "" || p.Detail == "" {
-			t.Errorf("%s: problem %+v", o.email, p)
-		}
-		if bytes.Contains(o.body, []byte("Transaction")) || bytes.Contains(o.body, []byte(o.email)) {
-			t.Errorf("%s: the problem leaks details: %s", o.email, o.body)
-		}
-	}
+	retries = w.store.ConflictRetries
+	out := w.signUpAll(n, inFlight)
 	attempts, injected := inj.counts()
-	retries := w.store.ConflictRetries
-	t.Logf("%d sign-ups: %d transaction attempts, all cancelled; %d store retries (ConflictRetries %d)",
-		n, attempts, w.backoffs.Load(), retries)
-	if attempts != n*(retries+1) || injected != attempts {
-		t.Errorf("%d attempts, %d injected; want %d each (1 + %d retries per sign-up)", attempts, injected, n*(retries+1), retries)
+	inj.mu.Lock()
+	committed := inj.committed
+	inj.mu.Unlock()
+	t.Logf("%d sign-ups: %d transaction attempts, %d cancelled, %d committed, %d store retries",
+		n, attempts, injected, committed, w.backoffs.Load())
+	w.checkFilled(out)
+	// Each transaction that reached the emulator was cancelled exactly
+	// ConflictRetries times before.
+	if reached := attempts - injected; injected != retries*reached || committed != n {
+		t.Errorf("%d reached the emulator after %d cancellations, %d committed; want %d per transaction, %d committed",
+			reached, injected, committed, retries, n)
 	}
-	if got := w.backoffs.Load(); got != int64(n*retries) {
-		t.Errorf("%d backoffs, want %d", got, n*retries)
-	}
-
-	// Nothing written: the event, unchanged, is the table's only item.
-	if c, wt, seq := w.counters(); c != 0 || wt != 0 || seq != 0 {
-		t.Errorf("counters confirmed=%d waiting=%d waitSeq=%d, want 0, 0, 0", c, wt, seq)
-	}
-	scan, err := w.db.Client.Scan(context.Background(), &dynamodb.ScanInput{TableName: &w.db.Table, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(scan.Items) != 1 || testenv.S(scan.Items[0], "sk") != "event" {
-		var sks []string
-		for _, it := range scan.Items {
-			sks = append(sks, testenv.S(it, "pk")+"/"+testenv.S(it, "sk"))
-		}
-		t.Errorf("table holds %v, want the event alone", sks)
-	}
-	for i := range n {
-		if it := w.db.Item(w.t, w.pk("event", w.event.ID), "registration#"+w.keys.EmailHash(email.Key(registrant(i)))); it != nil {
-			t.Errorf("%s: a registration was stored", registrant(i))
-		}
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.mails) != 0 {
-		t.Errorf("the store reported mails %v", w.mails)
+	if got := w.backoffs.Load(); got != int64(injected) {
+		t.Errorf("%d backoffs, want %d", got, injected)
 	}
 }
