@@ -103,16 +103,8 @@ func (s *Service) cancellation(ctx context.Context, p Pending) (Cancellation, er
 	}
 	promoted := first
 	promoted.Status, promoted.Sequence = Confirmed, first.Sequence+1
-	nonce := secret.NewNonce()
-	c.Promoted = &promoted
-	c.PromotedToken = &Token{
-		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:        CancelPurpose,
-		EventID:        p.Event.ID,
-		EmailHash:      first.EmailHash,
-		RegistrationID: first.ID,
-		ExpiresAt:      p.Event.EndsAt,
-	}
+	tok, nonce := s.cancelLink(p.Event, first)
+	c.Promoted, c.PromotedToken = &promoted, &tok
 	c.Mails = append(c.Mails, s.mailFor("event.promoted", p.Event, promoted, nonce, now))
 	return c, nil
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
 // ErrReminded means the registration was reminded already, or is no longer
@@ -37,15 +35,7 @@ func (s *Service) QueueReminders(ctx context.Context) (int, error) {
 			if r.Status != Confirmed || !r.RemindedAt.IsZero() {
 				continue
 			}
-			nonce := secret.NewNonce()
-			tok := Token{
-				Hash:           secret.TokenHash(s.Keys.Token(nonce)),
-				Purpose:        CancelPurpose,
-				EventID:        e.ID,
-				EmailHash:      r.EmailHash,
-				RegistrationID: r.ID,
-				ExpiresAt:      e.EndsAt,
-			}
+			tok, nonce := s.cancelLink(e, r)
 			err := s.Store.Remind(ctx, r, tok, s.mailFor("event.reminder", e, r, nonce, now))
 			if errors.Is(err, ErrReminded) {
 				continue

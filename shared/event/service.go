@@ -120,15 +120,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	r.ConsentAt, r.ConsentVer = now, s.Config.Privacy.Version
 	r.CreatedAt = now
 	r.ExpiresAt = e.EndsAt.Add(network.Days(s.Config.Retention.RegistrationAfterEventDays))
-	nonce := secret.NewNonce()
-	tok := Token{
-		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:        CancelPurpose,
-		EventID:        e.ID,
-		EmailHash:      r.EmailHash,
-		RegistrationID: r.ID,
-		ExpiresAt:      e.EndsAt,
-	}
+	tok, nonce := s.cancelLink(e, r)
 
 	for range attempts {
 		if e.SeatsLeft() > 0 {
@@ -173,6 +165,20 @@ func (s *Service) done(ctx context.Context, r Registration, err error) (Result, 
 		return Result{}, apperr.OrUnavailable(err)
 	}
 	return Result{Registration: r, Created: true}, nil
+}
+
+// cancelLink is a new cancel link for registration r: the token to store
+// and the nonce its mail carries. It works until the event ends.
+func (s *Service) cancelLink(e Event, r Registration) (Token, string) {
+	nonce := secret.NewNonce()
+	return Token{
+		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:        CancelPurpose,
+		EventID:        e.ID,
+		EmailHash:      r.EmailHash,
+		RegistrationID: r.ID,
+		ExpiresAt:      e.EndsAt,
+	}, nonce
 }
 
 // mail is the confirmation or waiting-list mail of a new registration.

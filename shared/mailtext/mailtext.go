@@ -34,6 +34,17 @@ type kind struct {
 	link string
 	// attach, if set, adds attachments (the calendar invitation).
 	attach func(r *Renderer, m outbox.Mail) ([]mail.Attachment, error)
+	// body names the templates when the mail shares another's; their
+	// intro text is then chosen by the mail's own template name.
+	body string
+}
+
+// bodyOf is the name of the templates that write mails of template name.
+func bodyOf(name string) string {
+	if b := kinds[name].body; b != "" {
+		return b
+	}
+	return name
 }
 
 var kinds = map[string]kind{
@@ -65,6 +76,7 @@ var kinds = map[string]kind{
 		subject: func(v view) string { return v.T("mail.event.promoted.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
+		body:    "event.confirmed", // the same mail with another intro
 	},
 	"event.reminder": {
 		subject: func(v view) string { return v.T("mail.event.reminder.subject", v.Data["eventTitle"]) },
@@ -98,7 +110,7 @@ func New(cfg *network.Config, keys *secret.Keys) (*Renderer, error) {
 		return nil, fmt.Errorf("mail html templates: %w", err)
 	}
 	for name := range kinds {
-		if text.Lookup(name+".txt") == nil || html.Lookup(name+".html") == nil {
+		if text.Lookup(bodyOf(name)+".txt") == nil || html.Lookup(bodyOf(name)+".html") == nil {
 			return nil, fmt.Errorf("mail %s: text or html template missing", name)
 		}
 	}
@@ -108,6 +120,7 @@ func New(cfg *network.Config, keys *secret.Keys) (*Renderer, error) {
 // view is what templates see.
 type view struct {
 	Locale      string
+	Template    string // the mail's template name, e.g. event.promoted
 	Dir         string
 	NetworkName string
 	Phone       string
@@ -160,6 +173,7 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 	cfg := r.Config
 	v := view{
 		Locale:      locale,
+		Template:    m.Template,
 		Dir:         i18n.Dir(locale),
 		NetworkName: cfg.Name.In(locale),
 		Phone:       i18n.Isolate(locale, cfg.Phone),
@@ -175,10 +189,10 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 			url.QueryEscape(r.Keys.Token(m.TokenNonce)) + "&locale=" + locale
 	}
 	var text, html bytes.Buffer
-	if err := r.text.ExecuteTemplate(&text, m.Template+".txt", v); err != nil {
+	if err := r.text.ExecuteTemplate(&text, bodyOf(m.Template)+".txt", v); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s text: %w", m.Template, err)
 	}
-	if err := r.html.ExecuteTemplate(&html, m.Template+".html", v); err != nil {
+	if err := r.html.ExecuteTemplate(&html, bodyOf(m.Template)+".html", v); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s html: %w", m.Template, err)
 	}
 	msg := mail.Message{
