@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -76,57 +74,35 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	})
 
 	tests := []struct {
-		fixture     string
-		status      int
-		contentType string
-		contains    []string
-		header      map[string]string
+		testenv.APICase
 		storageDown bool // DynamoDB answers 500 during the invocation
 	}{
-		{"post-contact-json.json", 202, "application/json", []string{`"status":"received"`, `"reference":"K-`, `"id":"`}, nil, false},
-		{"post-contact-form-base64.json", 303, "", nil,
-			map[string]string{"Location": "thanks/contact-received?locale=en"}, false},
-		{"post-contact-invalid.json", 422, "application/problem+json",
-			[]string{`"field":"email"`, `"field":"topic"`, `"field":"consent"`, "Please agree", `"code":"invalid"`}, nil, false},
-		{"post-contact-text-plain.json", 415, "application/problem+json", []string{`"code":"unsupported_media_type"`, `"status":415`}, nil, false},
-		{"post-contact-malformed.json", 400, "application/problem+json", []string{`"code":"malformed"`}, nil, false},
-		{"get-partners-unknown-route.json", 404, "application/problem+json", []string{`"code":"not_found"`, `"status":404`}, nil, false},
-		{"post-contact-storage-down.json", 503, "application/problem+json",
-			[]string{`"code":"unavailable"`, `"status":503`, "try again"}, map[string]string{"Retry-After": "2"}, true},
+		{testenv.Case("post-contact-json.json", 202, "application/json", []string{`"status":"received"`, `"reference":"K-`, `"id":"`}, nil), false},
+		{testenv.Case("post-contact-form-base64.json", 303, "", nil,
+			map[string]string{"Location": "thanks/contact-received?locale=en"}), false},
+		{testenv.Case("post-contact-invalid.json", 422, "application/problem+json",
+			[]string{`"field":"email"`, `"field":"topic"`, `"field":"consent"`, "Please agree", `"code":"invalid"`}, nil), false},
+		{testenv.Case("post-contact-text-plain.json", 415, "application/problem+json", []string{`"code":"unsupported_media_type"`, `"status":415`}, nil), false},
+		{testenv.Case("post-contact-malformed.json", 400, "application/problem+json", []string{`"code":"malformed"`}, nil), false},
+		{testenv.Case("get-partners-unknown-route.json", 404, "application/problem+json", []string{`"code":"not_found"`, `"status":404`}, nil), false},
+		{testenv.Case("post-contact-storage-down.json", 503, "application/problem+json",
+			[]string{`"code":"unavailable"`, `"status":503`, "try again"}, map[string]string{"Retry-After": "2"}), true},
 	}
 	refs := map[string]string{} // fixture → reference answered
 	for _, tt := range tests {
-		t.Run(strings.TrimSuffix(tt.fixture, ".json"), func(t *testing.T) {
-			payload, err := os.ReadFile(filepath.Join("testdata", tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var resp events.APIGatewayV2HTTPResponse
+		t.Run(strings.TrimSuffix(tt.Fixture, ".json"), func(t *testing.T) {
 			if tt.storageDown {
 				db.Emulator.EmulateFailure(miniserver.FailureConditionInternalServerError)
 			}
-			fn.InvokeJSON(t, json.RawMessage(payload), &resp)
-			db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d; body %s\n%s", resp.StatusCode, tt.status, resp.Body, fn.Output())
-			}
-			if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, tt.contentType) || (tt.contentType == "") != (ct == "") {
-				t.Errorf("Content-Type %q, want %q", ct, tt.contentType)
-			}
-			for _, want := range tt.contains {
-				if !strings.Contains(resp.Body, want) {
-					t.Errorf("body lacks %q: %s", want, resp.Body)
-				}
-			}
-			for k, want := range tt.header {
-				if got := resp.Headers[k]; got != want {
-					t.Errorf("%s %q, want %q", k, got, want)
-				}
+			defer db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
+			resp := fn.InvokeAPI(t, tt.APICase)
+			if ct := resp.Headers["Content-Type"]; (tt.ContentType == "") != (ct == "") {
+				t.Errorf("Content-Type %q, want %q", ct, tt.ContentType)
 			}
 			if id := resp.Headers["X-Request-Id"]; !strings.HasPrefix(id, "fixture-") {
 				t.Errorf("X-Request-Id %q, want API Gateway's request id", id)
 			}
-			if tt.status == 202 {
+			if tt.Status == 202 {
 				var body struct{ ID, Status, Reference string }
 				if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 					t.Fatal(err)
@@ -134,7 +110,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 				if !reference.MatchString(body.Reference) {
 					t.Errorf("reference %q", body.Reference)
 				}
-				refs[tt.fixture] = body.Reference
+				refs[tt.Fixture] = body.Reference
 			}
 		})
 	}

@@ -2,12 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
@@ -30,53 +27,26 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
 	})
 
-	tests := []struct {
-		fixture     string
-		status      int
-		contentType string
-		contains    []string
-		header      map[string]string
-	}{
-		{"post-partners-json.json", 202, "application/json", []string{`"status":"pending_confirmation"`}, nil},
-		{"post-partners-json.json", 200, "application/json", []string{`"status":"pending_confirmation"`}, nil}, // the repeat
-		{"post-partners-form-base64.json", 303, "", nil,
-			map[string]string{"Location": "thanks/partner-application?locale=en"}},
-		{"post-partners-invalid.json", 422, "application/problem+json", []string{`"field":"email"`, `"field":"consent"`, "Please agree"}, nil},
-		{"post-partners-malformed.json", 400, "application/problem+json", []string{`"code":"malformed"`}, nil},
-		{"get-options.json", 200, "application/json", []string{`"Working group: language"`, `"wutha-farnroda"`}, nil},
-		{"get-partners.json", 200, "application/json", []string{`"partners":[]`}, nil},
-		{"get-confirm-unknown-token.json", 404, "text/html", []string{`<html lang="de"`, "Dieser Link ist ungültig"}, nil},
-		{"get-health.json", 200, "application/json", []string{`"ok"`}, nil},
+	tests := []testenv.APICase{
+		testenv.Case("post-partners-json.json", 202, "application/json", []string{`"status":"pending_confirmation"`}, nil),
+		testenv.Case("post-partners-json.json", 200, "application/json", []string{`"status":"pending_confirmation"`}, nil), // the repeat
+		testenv.Case("post-partners-form-base64.json", 303, "", nil,
+			map[string]string{"Location": "thanks/partner-application?locale=en"}),
+		testenv.Case("post-partners-invalid.json", 422, "application/problem+json", []string{`"field":"email"`, `"field":"consent"`, "Please agree"}, nil),
+		testenv.Case("post-partners-malformed.json", 400, "application/problem+json", []string{`"code":"malformed"`}, nil),
+		testenv.Case("get-options.json", 200, "application/json", []string{`"Working group: language"`, `"wutha-farnroda"`}, nil),
+		testenv.Case("get-partners.json", 200, "application/json", []string{`"partners":[]`}, nil),
+		testenv.Case("get-confirm-unknown-token.json", 404, "text/html", []string{`<html lang="de"`, "Dieser Link ist ungültig"}, nil),
+		testenv.Case("get-health.json", 200, "application/json", []string{`"ok"`}, nil),
 	}
 	var firstID string
 	for _, tt := range tests {
-		t.Run(strings.TrimSuffix(tt.fixture, ".json"), func(t *testing.T) {
-			payload, err := os.ReadFile(filepath.Join("testdata", tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var resp events.APIGatewayV2HTTPResponse
-			fn.InvokeJSON(t, json.RawMessage(payload), &resp)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d; body %s\n%s", resp.StatusCode, tt.status, resp.Body, fn.Output())
-			}
-			if ct := resp.Headers["Content-Type"]; !strings.HasPrefix(ct, tt.contentType) {
-				t.Errorf("Content-Type %q, want %q", ct, tt.contentType)
-			}
-			for _, want := range tt.contains {
-				if !strings.Contains(resp.Body, want) {
-					t.Errorf("body lacks %q: %s", want, resp.Body)
-				}
-			}
-			for k, want := range tt.header {
-				if got := resp.Headers[k]; got != want {
-					t.Errorf("%s %q, want %q", k, got, want)
-				}
-			}
+		t.Run(strings.TrimSuffix(tt.Fixture, ".json"), func(t *testing.T) {
+			resp := fn.InvokeAPI(t, tt)
 			if id := resp.Headers["X-Request-Id"]; !strings.HasPrefix(id, "fixture-") {
 				t.Errorf("X-Request-Id %q, want API Gateway's request id", id)
 			}
-			if tt.fixture == "post-partners-json.json" {
+			if tt.Fixture == "post-partners-json.json" {
 				var body struct{ ID string }
 				_ = json.Unmarshal([]byte(resp.Body), &body)
 				if firstID == "" {
