@@ -33,8 +33,9 @@ SAM_FUNCTION_DIR_ContactFunction := contact
 SAM_FUNCTION_DIR_BouncesFunction := bounces
 SAM_FUNCTION_DIR_NotifierFunction := notifier
 SAM_FUNCTION_DIR_SweeperFunction := sweeper
+SAM_FUNCTION_DIR_AdminFunction := admin
 
-SAM_FUNCTIONS := PartnersFunction EventsFunction ContactFunction NotifierFunction SweeperFunction BouncesFunction
+SAM_FUNCTIONS := PartnersFunction EventsFunction ContactFunction NotifierFunction SweeperFunction BouncesFunction AdminFunction
 SAM_BUILD_TARGETS := $(addprefix build-,$(SAM_FUNCTIONS))
 
 .PHONY: $(SAM_BUILD_TARGETS) lint-template

@@ -2,7 +2,8 @@
 // in-process (or any endpoint), mail written to a folder (or sent to any SES
 // endpoint), outbox delivered in-process in place of DynamoDB Streams.
 //
-//	go run ./infra/local [--addr 127.0.0.1:8080] [--mail-dir .local/mail]
+//	go run ./infra/local [--addr 127.0.0.1:8080] [--mail-dir .local/mail] [--jwt-secret S]
+//	go run ./infra/local token --jwt-secret S --email E   (prints a coordinator token)
 package main
 
 import (
@@ -18,11 +19,20 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		run = func(_ context.Context, args []string, stderr io.Writer) error {
+			return printToken(args[1:], os.Stdout, stderr)
+		}
+	}
 	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
@@ -49,6 +59,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	defer srv.Close()
 	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "mail", srv.MailTarget, "dynamodb", srv.DynamoTarget)
+	if srv.DemoToken != "" {
+		// Printed, not logged: a token belongs on the console of the person
+		// who started the server, never in a log.
+		fmt.Fprintf(stderr, "\nAdmin API (8 h, coordinator %s):\n  curl -H 'Authorization: Bearer %s' http://%s/admin/partners\n\n",
+			demoCoordinator, srv.DemoToken, ln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -75,6 +91,7 @@ type options struct {
 	sesConfiguration string
 	sweepEvery       time.Duration
 	demo             bool
+	jwtSecret        string
 	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
 
@@ -91,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sesConfiguration, "ses-configuration-set", "", "SES configuration set `NAME`")
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Second, "how often due mail is retried")
 	fs.BoolVar(&o.demo, "demo", true, "load the demo partners into an empty table")
+	fs.StringVar(&o.jwtSecret, "jwt-secret", "", "verify admin tokens (HS256) with `SECRET`; empty: a random one, and a ready token is printed")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -98,4 +116,29 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	return o, nil
+}
+
+// demoCoordinator is whom the token printed at start names: a role address,
+// never a person.
+const demoCoordinator = "koordination@example.org"
+
+// printToken is `local token`: a coordinator token for --jwt-secret.
+func printToken(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	secret := fs.String("jwt-secret", "", "the local server's `SECRET`")
+	email := fs.String("email", "", "the coordinator's `ADDRESS`, recorded in the audit trail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *secret == "" || *email == "" || fs.NArg() > 0 {
+		return errors.New("usage: local token --jwt-secret SECRET --email ADDRESS")
+	}
+	v := &jwtauth.Verifier{Secret: []byte(*secret), Now: time.Now}
+	token, err := v.Issue(*email, auth.Group)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
 }

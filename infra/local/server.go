@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
@@ -48,6 +51,8 @@ type server struct {
 	Config       *network.Config
 	MailTarget   string
 	DynamoTarget string
+	// DemoToken is a coordinator token, made when no --jwt-secret was given.
+	DemoToken string
 
 	deliveries sync.WaitGroup
 	loops      sync.WaitGroup
@@ -126,16 +131,24 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		}
 	}
 
+	verifier, err := s.verifier(o.jwtSecret, now)
+	if err != nil {
+		return nil, err
+	}
 	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	api := &httpapi.API{
-		Config: cfg,
-		Partners: &partner.Service{
-			Store: store, Config: cfg, Keys: keys, Now: now,
+		Config:   cfg,
+		Partners: partners,
+		Events:   s.Events,
+		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now},
+		Admin: &httpapi.Admin{
+			Auth:     verifier,
+			Partners: partners,
+			Audit:    store,
 		},
-		Events:  s.Events,
-		Contact: &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now},
-		Log:     log,
-		Now:     now,
+		Log: log,
+		Now: now,
 	}
 	s.Handler = api.Handler()
 	if o.sweepEvery > 0 {
@@ -143,6 +156,22 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	}
 	ok = true
 	return s, nil
+}
+
+// verifier checks admin tokens with secret. Without one, a random secret
+// serves this run only, and a ready token goes to the person who started it.
+func (s *server) verifier(secret string, now func() time.Time) (*jwtauth.Verifier, error) {
+	v := &jwtauth.Verifier{Secret: []byte(secret), Now: now}
+	if secret != "" {
+		return v, nil
+	}
+	v.Secret = []byte(rand.Text())
+	token, err := v.Issue(demoCoordinator, auth.Group)
+	if err != nil {
+		return nil, err
+	}
+	s.DemoToken = token
+	return v, nil
 }
 
 func (s *server) dynamoClient(ctx context.Context, o options) (*dynamodb.Client, error) {

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/wartburgkreis/netzwerk/shared/auth"
 )
 
 // RequestIDHeader receives API Gateway's request id, so log lines and the
@@ -73,6 +75,10 @@ func Request(ctx context.Context, e events.APIGatewayV2HTTPRequest) (*http.Reque
 	u := url.URL{Path: e.RawPath, RawQuery: e.RawQueryString}
 	if u.Path == "" {
 		u.Path = e.RequestContext.HTTP.Path
+	}
+	if a := e.RequestContext.Authorizer; a != nil && a.JWT != nil {
+		// Verified by the route's JWT authorizer before the function ran.
+		ctx = auth.WithClaims(ctx, a.JWT.Claims)
 	}
 	r, err := http.NewRequestWithContext(ctx, e.RequestContext.HTTP.Method, u.RequestURI(), bytes.NewReader(body))
 	if err != nil {

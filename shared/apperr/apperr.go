@@ -13,13 +13,15 @@ import (
 type Code string
 
 const (
-	Invalid     Code = "invalid"     // 422: field errors
-	Malformed   Code = "malformed"   // 400: the body cannot be read
-	NotFound    Code = "not_found"   // 404
-	Conflict    Code = "conflict"    // 409: the current state forbids it
-	Gone        Code = "gone"        // 410: an expired token
-	Unavailable Code = "unavailable" // 503: storage down or contended
-	Internal    Code = "internal"    // 503 as well: never leak details, never 500
+	Invalid         Code = "invalid"         // 422: field errors
+	Malformed       Code = "malformed"       // 400: the body or a parameter cannot be read
+	Unauthenticated Code = "unauthenticated" // 401: no valid token
+	Forbidden       Code = "forbidden"       // 403: a valid token without the right
+	NotFound        Code = "not_found"       // 404
+	Conflict        Code = "conflict"        // 409: the current state forbids it
+	Gone            Code = "gone"            // 410: an expired token
+	Unavailable     Code = "unavailable"     // 503: storage down or contended
+	Internal        Code = "internal"        // 503 as well: never leak details, never 500
 )
 
 // FieldError names one problem with one input field. Code is stable for

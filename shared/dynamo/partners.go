@@ -1,9 +1,11 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/wartburgkreis/netzwerk/shared/audit"
+	"github.com/wartburgkreis/netzwerk/shared/listing"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
@@ -46,6 +50,9 @@ type appItem struct {
 	ConsentVersion   string   `dynamodbav:"consentVersion"`
 	CreatedAt        string   `dynamodbav:"createdAt"`
 	ConfirmedAt      string   `dynamodbav:"confirmedAt,omitempty"`
+	DecidedAt        string   `dynamodbav:"decidedAt,omitempty"`
+	DecidedBy        string   `dynamodbav:"decidedBy,omitempty"`
+	Reason           string   `dynamodbav:"reason,omitempty"`
 	DedupKey         string   `dynamodbav:"dedupKey"`
 	ExpiresAt        int64    `dynamodbav:"expiresAt,omitempty"`
 }
@@ -54,12 +61,15 @@ func (s *Store) appKey(id string) map[string]types.AttributeValue {
 	return keyOf(s.key("application", id), appSK)
 }
 
-// Create writes the application, its uniqueness lock, its confirm token and
-// its mail in one transaction.
-func (s *Store) Create(ctx context.Context, app partner.Application, tok partner.Token, m outbox.Mail) (string, error) {
+func (s *Store) appsPK(st partner.Status) string { return s.key("applications", string(st)) }
+
+// appItemOf is the stored shape of app. The index lists applications per
+// status by arrival, which is the coordinators' order; the public list of
+// partners sorts by name itself.
+func (s *Store) appItemOf(app partner.Application) appItem {
 	it := appItem{
 		PK: s.key("application", app.ID), SK: appSK,
-		GSI1PK: s.key("applications", string(app.Status)), GSI1SK: ts(app.CreatedAt) + "#" + app.ID,
+		GSI1PK: s.appsPK(app.Status), GSI1SK: ts(app.CreatedAt) + "#" + app.ID,
 		ID: app.ID, Status: string(app.Status),
 		Organisation: app.Organisation, OrganisationType: app.OrganisationType,
 		ContactName: app.ContactName, Email: app.Email, EmailHash: s.hashEmail(app.Email),
@@ -68,8 +78,24 @@ func (s *Store) Create(ctx context.Context, app partner.Application, tok partner
 		Message: app.Message, Locale: app.Locale,
 		ConsentAt: ts(app.Consent.At), ConsentVersion: app.Consent.PolicyVersion,
 		CreatedAt: ts(app.CreatedAt), DedupKey: app.DedupKey,
-		ExpiresAt: app.ExpiresAt.Unix(),
+		DecidedBy: app.DecidedBy, Reason: app.Reason,
 	}
+	if !app.ConfirmedAt.IsZero() {
+		it.ConfirmedAt = ts(app.ConfirmedAt)
+	}
+	if !app.DecidedAt.IsZero() {
+		it.DecidedAt = ts(app.DecidedAt)
+	}
+	if !app.ExpiresAt.IsZero() {
+		it.ExpiresAt = app.ExpiresAt.Unix()
+	}
+	return it
+}
+
+// Create writes the application, its uniqueness lock, its confirm token and
+// its mail in one transaction.
+func (s *Store) Create(ctx context.Context, app partner.Application, tok partner.Token, m outbox.Mail) (string, error) {
+	it := s.appItemOf(app)
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return "", fmt.Errorf("marshal application: %w", err)
@@ -183,9 +209,13 @@ func decodeApp(item map[string]types.AttributeValue) (partner.Application, error
 		Message: it.Message, Locale: it.Locale,
 		Consent:   partner.Consent{At: parseTS(it.ConsentAt), PolicyVersion: it.ConsentVersion},
 		CreatedAt: parseTS(it.CreatedAt), DedupKey: it.DedupKey,
+		DecidedBy: it.DecidedBy, Reason: it.Reason,
 	}
 	if it.ConfirmedAt != "" {
 		app.ConfirmedAt = parseTS(it.ConfirmedAt)
+	}
+	if it.DecidedAt != "" {
+		app.DecidedAt = parseTS(it.DecidedAt)
 	}
 	if it.ExpiresAt != 0 {
 		app.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
@@ -244,7 +274,8 @@ func (s *Store) Confirm(ctx context.Context, id string, at, expiresAt time.Time,
 	return nil
 }
 
-// Approved lists approved partners in name order.
+// Approved lists approved partners in name order: a network has some
+// dozens, so they are sorted here rather than by a second index.
 func (s *Store) Approved(ctx context.Context) ([]partner.Application, error) {
 	var apps []partner.Application
 	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
@@ -269,30 +300,107 @@ func (s *Store) Approved(ctx context.Context) ([]partner.Application, error) {
 			apps = append(apps, app)
 		}
 	}
+	slices.SortFunc(apps, func(a, b partner.Application) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Organisation), strings.ToLower(b.Organisation)), cmp.Compare(a.ID, b.ID))
+	})
 	return apps, nil
 }
 
-// PutApproved stores an approved partner directly. The local server seeds
-// its demo partners with it; the coordinators' approval flow comes with the
-// admin API.
+// PutApproved stores an approved partner directly: the local server seeds
+// its demo partners with it. It keeps what the public list shows, no phone
+// or message, and no expiry: partners stay.
 func (s *Store) PutApproved(ctx context.Context, app partner.Application) error {
-	item, err := attributevalue.MarshalMap(appItem{
-		PK: s.key("application", app.ID), SK: appSK,
-		GSI1PK: s.key("applications", string(partner.Approved)),
-		GSI1SK: strings.ToLower(app.Organisation) + "#" + app.ID,
-		ID:     app.ID, Status: string(partner.Approved),
-		Organisation: app.Organisation, OrganisationType: app.OrganisationType,
-		ContactName: app.ContactName, Email: app.Email, EmailHash: s.hashEmail(app.Email),
-		Website: app.Website, WorkingGroups: app.WorkingGroups, RegionalNetworks: app.RegionalNetworks,
-		Locale: app.Locale, ConsentAt: ts(app.Consent.At), ConsentVersion: app.Consent.PolicyVersion,
-		CreatedAt: ts(app.CreatedAt), DedupKey: app.DedupKey,
-	})
+	app.Status = partner.Approved
+	app.Phone, app.Message, app.ExpiresAt = "", "", time.Time{}
+	item, err := attributevalue.MarshalMap(s.appItemOf(app))
 	if err != nil {
 		return fmt.Errorf("marshal partner: %w", err)
 	}
 	_, err = s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
 	if err != nil {
 		return fmt.Errorf("put partner: %w", err)
+	}
+	return nil
+}
+
+// List pages through applications of the given statuses, newest first.
+func (s *Store) List(ctx context.Context, statuses []partner.Status, keep func(partner.Application) bool, q listing.Query) (listing.Page[partner.Application], error) {
+	pks := make([]string, len(statuses))
+	for i, st := range statuses {
+		pks[i] = s.appsPK(st)
+	}
+	var decodeErr error
+	items, next, err := s.indexPage(ctx, pks, false, q, func(item map[string]types.AttributeValue) bool {
+		if keep == nil {
+			return true
+		}
+		app, err := decodeApp(item)
+		if err != nil {
+			decodeErr = err
+			return false
+		}
+		return keep(app)
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return listing.Page[partner.Application]{}, err
+	}
+	page := listing.Page[partner.Application]{Next: next, Items: make([]partner.Application, 0, len(items))}
+	for _, item := range items {
+		app, err := decodeApp(item)
+		if err != nil {
+			return listing.Page[partner.Application]{}, err
+		}
+		page.Items = append(page.Items, app)
+	}
+	return page, nil
+}
+
+// Decide replaces an application pending review with its decided form
+// (written whole, so attributes the decision drops, like expiresAt of an
+// approved partner, are gone on every DynamoDB), frees the organisation to
+// apply again, and queues the mail and the audit entry, all or nothing.
+func (s *Store) Decide(ctx context.Context, app partner.Application, m outbox.Mail, e audit.Entry) error {
+	item, err := attributevalue.MarshalMap(s.appItemOf(app))
+	if err != nil {
+		return fmt.Errorf("marshal application: %w", err)
+	}
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	auditPut, err := s.auditPut(e)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName:                &s.Table,
+			Item:                     item,
+			ConditionExpression:      aws.String("#status = :review AND expiresAt > :now"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":review": str(string(partner.PendingReview)),
+				":now":    num(epoch(s.Now())),
+			},
+		}},
+		{Delete: &types.Delete{
+			TableName:                 &s.Table,
+			Key:                       keyOf(s.key("application-lock", app.DedupKey), lockSK),
+			ConditionExpression:       aws.String("attribute_not_exists(pk) OR #ref = :id"),
+			ExpressionAttributeNames:  map[string]string{"#ref": "ref"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(app.ID)},
+		}},
+		mailPut,
+		auditPut,
+	})
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return partner.ErrState
+	}
+	if err != nil {
+		return fmt.Errorf("decide application: %w", err)
 	}
 	return nil
 }

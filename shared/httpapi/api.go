@@ -21,12 +21,27 @@ type API struct {
 	Partners *partner.Service
 	Events   *event.Service
 	Contact  *contact.Service
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Admin adds the coordinators' routes under /admin.
+	Admin *Admin
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // Handler returns the API with logging and panic recovery around it.
-func (a *API) Handler() http.Handler {
+func (a *API) Handler() http.Handler { return a.middleware(a.router()) }
+
+// Routes lists the routes a's services serve, as "METHOD /pattern", for
+// checks against template.yaml and the OpenAPI document.
+func (a *API) Routes() []string {
+	rt := a.router()
+	out := make([]string, len(rt.routes))
+	for i, r := range rt.routes {
+		out[i] = r.method + " " + r.pattern
+	}
+	return out
+}
+
+func (a *API) router() *router {
 	rt := &router{fail: a.fail}
 	rt.handle(http.MethodGet, "/health", a.health)
 	rt.handle(http.MethodGet, "/options", a.options)
@@ -47,7 +62,10 @@ func (a *API) Handler() http.Handler {
 		rt.handle(http.MethodGet, "/registrations/cancel", a.cancelPage)
 		rt.handle(http.MethodPost, "/registrations/cancel", a.cancel)
 	}
-	return a.middleware(rt)
+	if a.Admin != nil {
+		a.adminRoutes(rt)
+	}
+	return rt
 }
 
 // recorder remembers what the log line needs.

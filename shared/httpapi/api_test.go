@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
@@ -31,6 +32,27 @@ type fixture struct {
 	config  *network.Config
 	keys    *secret.Keys
 	mails   *[]string // ids the store reported as written
+	auth    *jwtauth.Verifier
+	api     *httpapi.API
+	logs    *syncBuffer
+}
+
+// syncBuffer collects log output from the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -43,17 +65,21 @@ func newFixture(t testing.TB) *fixture {
 	var mu sync.Mutex
 	var mails []string
 	store.OnMail = func(ids []string) { mu.Lock(); mails = append(mails, ids...); mu.Unlock() }
+	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
+	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
+	logs := &syncBuffer{}
 	api := &httpapi.API{
 		Config:   cfg,
-		Partners: &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
+		Partners: partners,
 		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
-		Log:      slog.New(slog.DiscardHandler),
+		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store},
+		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
 		Now:      clk.Now,
 	}
 	h := api.Handler()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, handler: h, db: db, store: store, clock: clk, config: cfg, keys: keys, mails: &mails}
+	return &fixture{srv: srv, handler: h, db: db, store: store, clock: clk, config: cfg, keys: keys, mails: &mails, auth: verifier, api: api, logs: logs}
 }
 
 // noRedirect lets tests see 303 answers.

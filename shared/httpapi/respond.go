@@ -106,6 +106,10 @@ func toProblem(err error, loc string) problem {
 			p.Status = http.StatusUnprocessableEntity
 		case apperr.Malformed:
 			p.Status = http.StatusBadRequest
+		case apperr.Unauthenticated:
+			p.Status = http.StatusUnauthorized
+		case apperr.Forbidden:
+			p.Status = http.StatusForbidden
 		case apperr.NotFound:
 			p.Status = http.StatusNotFound
 		case apperr.Conflict:
@@ -132,9 +136,12 @@ func toProblem(err error, loc string) problem {
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	loc := locale(r, "")
 	p := toProblem(err, loc)
-	if p.Status == http.StatusServiceUnavailable {
+	switch p.Status {
+	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
 		a.log(r).ErrorContext(r.Context(), "request failed", "err", err)
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="netzwerk-admin"`)
 	}
 	if wantsHTML(r) {
 		a.page(w, r, p.Status, "problem", pageData{Locale: loc, Problem: &p})

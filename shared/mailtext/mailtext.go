@@ -55,6 +55,12 @@ var kinds = map[string]kind{
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
 	},
+	"partner.approved": {
+		subject: func(v view) string { return v.T("mail.partner.approved.subject", v.NetworkName) },
+	},
+	"partner.rejected": {
+		subject: func(v view) string { return v.T("mail.partner.rejected.subject", v.NetworkName) },
+	},
 	"contact.inbox": {
 		subject: func(v view) string {
 			return v.T("mail.contact.inbox.subject", v.Data["reference"], v.Data["topic"], v.Data["name"])
@@ -150,6 +156,10 @@ func (v view) Date(field string) string {
 	}
 	return i18n.FormatTime(v.Locale, t)
 }
+
+// Typed is a value from Data that someone typed, such as an organisation's
+// name, isolated in right-to-left text so its punctuation stays with it.
+func (v view) Typed(field string) string { return i18n.Isolate(v.Locale, v.Data[field]) }
 
 // lines splits free text so templates can keep its line breaks without
 // marking it safe.

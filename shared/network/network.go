@@ -63,6 +63,11 @@ type Retention struct {
 	SentMailDays               int `json:"sentMailDays"`
 	ContactMessageDays         int `json:"contactMessageDays"`
 	RegistrationAfterEventDays int `json:"registrationAfterEventDays"`
+	// RejectedApplicationDays keeps a rejected application for questions
+	// about the decision, then deletes it.
+	RejectedApplicationDays int `json:"rejectedApplicationDays"`
+	// AuditDays is how long the coordinators' audit trail is kept.
+	AuditDays int `json:"auditDays"`
 }
 
 // Config is one deployment's configuration.
@@ -155,6 +160,8 @@ func (c *Config) validate() error {
 		"sentMailDays":               r.SentMailDays,
 		"contactMessageDays":         r.ContactMessageDays,
 		"registrationAfterEventDays": r.RegistrationAfterEventDays,
+		"rejectedApplicationDays":    r.RejectedApplicationDays,
+		"auditDays":                  r.AuditDays,
 	} {
 		if days <= 0 {
 			return fmt.Errorf("retention.%s must be positive", name)

@@ -131,6 +131,8 @@ func TestShippedConfig(t *testing.T) {
 			"sentMailDays":               r.SentMailDays,
 			"contactMessageDays":         r.ContactMessageDays,
 			"registrationAfterEventDays": r.RegistrationAfterEventDays,
+			"rejectedApplicationDays":    r.RejectedApplicationDays,
+			"auditDays":                  r.AuditDays,
 		} {
 			if days <= 0 {
 				t.Errorf("%s: got %d, want positive", name, days)

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/audit"
+	"github.com/wartburgkreis/netzwerk/shared/listing"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 )
 
@@ -49,6 +51,10 @@ type Application struct {
 	Status           Status
 	CreatedAt        time.Time
 	ConfirmedAt      time.Time
+	// The coordinators' decision: when, by whom and, if they gave one, why.
+	DecidedAt time.Time
+	DecidedBy string
+	Reason    string
 	// ExpiresAt is when the record may be deleted; zero keeps it.
 	ExpiresAt time.Time
 	// DedupKey identifies "this organisation with this address" without
@@ -92,4 +98,12 @@ type Store interface {
 	Confirm(ctx context.Context, id string, at, expiresAt time.Time, m outbox.Mail) error
 	// Approved lists the organisations the coordinators accepted.
 	Approved(ctx context.Context) ([]Application, error)
+
+	// List pages through the applications of the given statuses, newest
+	// first, keeping those keep accepts.
+	List(ctx context.Context, statuses []Status, keep func(Application) bool, q listing.Query) (listing.Page[Application], error)
+	// Decide stores decided (approved or rejected) in place of an
+	// application pending review, with its mail and audit entry; ErrState
+	// if it is not pending review any more.
+	Decide(ctx context.Context, decided Application, m outbox.Mail, e audit.Entry) error
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wartburgkreis/netzwerk/shared/audit"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+)
+
+// templateRoute is one HttpApi event of template.yaml.
+type templateRoute struct {
+	function   string
+	authorizer string // "" when the route has none
+}
+
+// templateRoutes reads every HttpApi route of template.yaml, and the API's
+// default authorizer.
+func templateRoutes(t *testing.T) (map[string]templateRoute, string) {
+	t.Helper()
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CloudFormation's short tags (!Ref, !Sub) decode as their plain
+	// values; only the structure matters here.
+	var doc struct {
+		Resources map[string]struct {
+			Type       string `yaml:"Type"`
+			Properties struct {
+				Auth struct {
+					DefaultAuthorizer string `yaml:"DefaultAuthorizer"`
+				} `yaml:"Auth"`
+				Events map[string]struct {
+					Type       string `yaml:"Type"`
+					Properties struct {
+						Method string `yaml:"Method"`
+						Path   string `yaml:"Path"`
+						Auth   struct {
+							Authorizer string `yaml:"Authorizer"`
+						} `yaml:"Auth"`
+					} `yaml:"Properties"`
+				} `yaml:"Events"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	routes := map[string]templateRoute{}
+	var defaultAuthorizer string
+	for name, res := range doc.Resources {
+		if res.Type == "AWS::Serverless::HttpApi" {
+			defaultAuthorizer = res.Properties.Auth.DefaultAuthorizer
+		}
+		for _, ev := range res.Properties.Events {
+			if ev.Type != "HttpApi" {
+				continue
+			}
+			key := strings.ToUpper(ev.Properties.Method) + " " + ev.Properties.Path
+			if prior, ok := routes[key]; ok {
+				t.Errorf("%s routed twice: %s and %s", key, prior.function, name)
+			}
+			routes[key] = templateRoute{function: name, authorizer: ev.Properties.Auth.Authorizer}
+		}
+	}
+	return routes, defaultAuthorizer
+}
+
+// everything is the API with every service present, so it lists every
+// route the functions serve between them.
+func everything() *httpapi.API {
+	return &httpapi.API{
+		Partners: &partner.Service{},
+		Events:   &event.Service{},
+		Contact:  &contact.Service{},
+		Admin: &httpapi.Admin{
+			Partners: &partner.Service{},
+			Audit:    audit.Store(nil),
+		},
+	}
+}
+
+// TestTemplateAuthorizesExactlyTheAdminRoutes: every admin route goes to the
+// admin function behind the coordinators' JWT authorizer; no public route
+// has an authorizer; and the template routes exactly what the HTTP layer
+// serves, no more, no less.
+func TestTemplateAuthorizesExactlyTheAdminRoutes(t *testing.T) {
+	routes, defaultAuthorizer := templateRoutes(t)
+	if defaultAuthorizer != "" && defaultAuthorizer != "NONE" {
+		t.Errorf("DefaultAuthorizer %q: the public routes must stay open", defaultAuthorizer)
+	}
+	var admin int
+	for key, r := range routes {
+		_, path, _ := strings.Cut(key, " ")
+		if strings.HasPrefix(path, "/admin/") || path == "/admin" {
+			admin++
+			if r.authorizer != "CoordinatorAuthorizer" {
+				t.Errorf("%s: authorizer %q, want CoordinatorAuthorizer", key, r.authorizer)
+			}
+			if r.function != "AdminFunction" {
+				t.Errorf("%s: served by %s, want AdminFunction", key, r.function)
+			}
+			continue
+		}
+		if r.authorizer != "" && r.authorizer != "NONE" {
+			t.Errorf("public %s: authorizer %q, want none", key, r.authorizer)
+		}
+		if r.function == "AdminFunction" {
+			t.Errorf("public %s is served by the admin function", key)
+		}
+	}
+	if admin == 0 {
+		t.Error("no admin routes in template.yaml")
+	}
+
+	served := everything().Routes()
+	for _, key := range served {
+		if _, ok := routes[key]; !ok {
+			t.Errorf("%s is served but not routed in template.yaml", key)
+		}
+	}
+	for key := range routes {
+		if !slices.Contains(served, key) {
+			t.Errorf("%s is routed in template.yaml but no handler serves it", key)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/audit"
+	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/listing"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
+)
+
+// Admin holds what the coordinators' routes need. Set on API, it adds the
+// /admin routes; the admin Lambda function serves only those, the local
+// server everything.
+type Admin struct {
+	Auth     auth.Authenticator
+	Partners *partner.Service
+	Audit    audit.Store
+}
+
+func (a *API) adminRoutes(rt *router) {
+	ad := a.Admin
+	rt.handle(http.MethodGet, "/admin/me", a.coordinator(a.me))
+	rt.handle(http.MethodGet, "/admin/audit", a.coordinator(a.listAudit))
+	if ad.Partners != nil {
+		rt.handle(http.MethodGet, "/admin/partners", a.coordinator(a.adminListPartners))
+		rt.handle(http.MethodGet, "/admin/partners/{id}", a.coordinator(a.adminGetPartner))
+		rt.handle(http.MethodPost, "/admin/partners/{id}/approve", a.coordinator(a.decidePartner(true)))
+		rt.handle(http.MethodPost, "/admin/partners/{id}/reject", a.coordinator(a.decidePartner(false)))
+	}
+}
+
+// coordinator lets only coordinators through: 401 without a valid token,
+// 403 with a valid one outside the group. The token is never logged.
+func (a *API) coordinator(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := a.Admin.Auth.Authenticate(r)
+		switch {
+		case errors.Is(err, auth.ErrForbidden):
+			a.fail(w, r, apperr.New(apperr.Forbidden, "problem.forbidden"))
+			return
+		case err != nil:
+			a.fail(w, r, apperr.New(apperr.Unauthenticated, "problem.unauthenticated"))
+			return
+		}
+		next(w, r.WithContext(auth.With(r.Context(), c)))
+	}
+}
+
+// actor is the coordinator the request was authenticated as.
+func actor(r *http.Request) auth.Coordinator {
+	c, _ := auth.From(r.Context())
+	return c
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"name": actor(r).Name})
+}
+
+// pageQuery reads ?cursor= and ?limit=.
+func pageQuery(r *http.Request) (listing.Query, error) {
+	q, err := listing.Parse(r.URL.Query().Get("cursor"), r.URL.Query().Get("limit"))
+	if err != nil {
+		var f apperr.Fields
+		f.Add("limit", "invalid", "")
+		return q, &apperr.Error{Code: apperr.Malformed, Message: "problem.malformed", Fields: f, Err: err}
+	}
+	return q, nil
+}
+
+// listErr is the answer to a listing's error: a cursor no page handed out
+// is the client's mistake.
+func listErr(err error) error {
+	if errors.Is(err, listing.ErrCursor) {
+		var f apperr.Fields
+		f.Add("cursor", "invalid", "")
+		return &apperr.Error{Code: apperr.Malformed, Message: "problem.cursor", Fields: f, Err: err}
+	}
+	return apperr.OrUnavailable(err)
+}
+
+// decodeOptional is decode for bodies that may be left out entirely, as
+// for an approval without a note.
+func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	return decode(w, r, dst)
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+type auditJSON struct {
+	ID     string            `json:"id"`
+	At     string            `json:"at"`
+	Actor  string            `json:"actor"`
+	Action string            `json:"action"`
+	Target string            `json:"target,omitempty"`
+	Detail map[string]string `json:"detail,omitempty"`
+}
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
+	q, err := pageQuery(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	page, err := a.Admin.Audit.Audit(r.Context(), q)
+	if err != nil {
+		a.fail(w, r, listErr(err))
+		return
+	}
+	out := make([]auditJSON, 0, len(page.Items))
+	for _, e := range page.Items {
+		out = append(out, auditJSON{ID: e.ID, At: rfc3339(e.At), Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail})
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Entries []auditJSON `json:"entries"`
+		Next    string      `json:"nextCursor,omitempty"`
+	}{out, page.Next})
+}
