@@ -1,10 +1,12 @@
 // Command sweeper is the scheduled Lambda function that queues event
-// reminders and retries due mail with backoff, parking what keeps failing.
+// reminders and the coordinators' daily digest, and retries due mail with
+// backoff, parking what keeps failing.
 package main
 
 import (
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/digest"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/notify"
@@ -17,6 +19,7 @@ func main() {
 			return nil, err
 		}
 		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now}
-		return notify.Sweeper(d, env.Log, events.QueueReminders), nil
+		digests := &digest.Service{Store: env.Store, Config: env.Config, Now: time.Now}
+		return notify.Sweeper(d, env.Log, events.QueueReminders, digests.Send), nil
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/auth"
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 	"github.com/wartburgkreis/netzwerk/shared/contact"
+	"github.com/wartburgkreis/netzwerk/shared/digest"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
@@ -53,6 +54,9 @@ type server struct {
 	DynamoTarget string
 	// DemoToken is a coordinator token, made when no --jwt-secret was given.
 	DemoToken string
+
+	// scheduled is what the sweeper does besides delivery, as in AWS.
+	scheduled []notify.Scheduled
 
 	deliveries sync.WaitGroup
 	loops      sync.WaitGroup
@@ -151,6 +155,10 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		Now: now,
 	}
 	s.Handler = api.Handler()
+	s.scheduled = []notify.Scheduled{
+		s.Events.QueueReminders,
+		(&digest.Service{Store: store, Config: cfg, Now: now}).Send,
+	}
 	if o.sweepEvery > 0 {
 		s.loops.Go(func() { s.sweepLoop(bg, o.sweepEvery, log) })
 	}
@@ -247,10 +255,12 @@ func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.L
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.Events.QueueReminders(ctx); err != nil && ctx.Err() == nil {
-				log.Error("reminders failed", "err", err)
-			} else if n > 0 {
-				log.Info("reminders queued", "count", n)
+			for _, job := range s.scheduled {
+				if n, err := job(ctx); err != nil && ctx.Err() == nil {
+					log.Error("scheduled job failed", "err", err)
+				} else if n > 0 {
+					log.Info("scheduled job", "queued", n)
+				}
 			}
 			counts, err := s.Deliverer.Sweep(ctx, 25)
 			if err != nil && ctx.Err() == nil {

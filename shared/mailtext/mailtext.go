@@ -16,6 +16,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/digest"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/ical"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
@@ -88,6 +89,14 @@ var kinds = map[string]kind{
 		subject: func(v view) string { return v.T("mail.event.reminder.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 	},
+	// The coordinators' daily digest: German only, like the inbox it
+	// goes to, so its text lives in its templates.
+	"digest.daily": {
+		subject: func(v view) string {
+			d, _ := time.Parse(time.DateOnly, v.Data["day"])
+			return "Tagesübersicht " + v.NetworkName + " vom " + d.Format("02.01.2006")
+		},
+	},
 	"event.cancelled": {
 		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
@@ -134,7 +143,21 @@ type view struct {
 	PrivacyURL  string
 	Link        string
 	Data        map[string]string
+	base        string // PublicBaseURL without its trailing slash
 }
+
+// Console is the link to a page of the coordinators' console.
+func (v view) Console(path string) string { return v.base + "/console/" + path }
+
+// Digest is the summary a digest mail carries; an unreadable one shows as
+// empty rather than failing the mail.
+func (v view) Digest() digest.Summary {
+	s, _ := digest.Decode(v.Data["summary"])
+	return s
+}
+
+// When shows a time the way the mail's language writes it, in Berlin time.
+func (v view) When(t time.Time) string { return i18n.FormatTime(v.Locale, t) }
 
 // Start is the HTML align value of the reading direction's start, for mail
 // clients that drop CSS.
@@ -190,6 +213,7 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 		Inbox:       cfg.MainInbox(),
 		PrivacyURL:  cfg.Privacy.URL,
 		Data:        m.Data,
+		base:        strings.TrimRight(cfg.PublicBaseURL, "/"),
 	}
 	if k.link != "" {
 		if m.TokenNonce == "" {

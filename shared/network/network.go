@@ -95,8 +95,11 @@ type Config struct {
 	EventReminderHours int `json:"eventReminderHours"`
 	// MailRetryHours is how long a mail that keeps failing is retried
 	// before it is parked as failed.
-	MailRetryHours int       `json:"mailRetryHours"`
-	Retention      Retention `json:"retention"`
+	MailRetryHours int `json:"mailRetryHours"`
+	// DigestHour is the hour (Berlin time, 0–23) from which the daily
+	// digest goes to the main inbox.
+	DigestHour int       `json:"digestHour"`
+	Retention  Retention `json:"retention"`
 
 	OrganisationTypes []Choice  `json:"organisationTypes"`
 	WorkingGroups     []Choice  `json:"workingGroups"`
@@ -152,6 +155,9 @@ func (c *Config) validate() error {
 	}
 	if c.MailRetryHours <= 0 {
 		return fmt.Errorf("mailRetryHours must be positive")
+	}
+	if c.DigestHour < 0 || c.DigestHour > 23 {
+		return fmt.Errorf("digestHour %d: an hour from 0 to 23", c.DigestHour)
 	}
 	r := c.Retention
 	for name, days := range map[string]int{
