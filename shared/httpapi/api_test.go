@@ -34,25 +34,7 @@ type fixture struct {
 	mails   *[]string // ids the store reported as written
 	auth    *jwtauth.Verifier
 	api     *httpapi.API
-	logs    *syncBuffer
-}
-
-// syncBuffer collects log output from the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs    *testenv.Output
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -67,7 +49,7 @@ func newFixture(t testing.TB) *fixture {
 	store.OnMail = func(ids []string) { mu.Lock(); mails = append(mails, ids...); mu.Unlock() }
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
-	logs := &syncBuffer{}
+	logs := &testenv.Output{}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,

@@ -61,31 +61,12 @@ type Lambda struct {
 	RuntimeAPI string
 
 	cmd     *exec.Cmd
-	out     *rieOutput
+	out     *Output // the emulator's stdout and stderr, with the bootstrap's
 	done    chan struct{} // closed once the emulator has been reaped
 	waitErr error         // valid after done is closed
 	client  *http.Client
 
 	invokeMu sync.Mutex
-}
-
-// rieOutput collects the emulator's stdout and stderr, which also carry the
-// bootstrap's output, and may be read while the process still writes.
-type rieOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *rieOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *rieOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }
 
 // Output returns everything the emulator and the function printed so far:
@@ -327,7 +308,7 @@ func StartLambda(t testing.TB, bootstrap string, env map[string]string) *Lambda 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 	runtimeAPI := net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
 
-	out := &rieOutput{}
+	out := &Output{}
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", addr,
 		// The default 127.0.0.1:9001 would collide between parallel tests.

@@ -8,7 +8,6 @@
 package testenv
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -337,7 +336,7 @@ func sesFreePort() (int, error) {
 // sesProcess is one running emulator.
 type sesProcess struct {
 	cmd     *exec.Cmd
-	output  *sesOutput
+	output  *Output
 	done    chan struct{} // closed when the process has exited
 	waitErr error         // valid after done is closed
 }
@@ -357,7 +356,7 @@ func startSESProcess(root string, port int) (*sesProcess, error) {
 	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
 	cmd.Dir = filepath.Dir(cli)
 	cmd.Env = sesEnv()
-	out := &sesOutput{}
+	out := &Output{Limit: sesOutputLimit}
 	cmd.Stdout, cmd.Stderr = out, out
 	sesParentDeathSignal(cmd)
 
@@ -431,26 +430,3 @@ func sesEnv() []string {
 	return env
 }
 
-// sesOutput keeps the last sesOutputLimit bytes written to it; the emulator
-// writes from its own goroutines while tests may read it for a failure
-// message.
-type sesOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *sesOutput) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if extra := b.buf.Len() - sesOutputLimit; extra > 0 {
-		b.buf.Next(extra)
-	}
-	return len(p), nil
-}
-
-func (b *sesOutput) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
