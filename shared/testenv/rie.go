@@ -61,7 +61,7 @@ type Lambda struct {
 	RuntimeAPI string
 
 	cmd     *exec.Cmd
-	out     *Output // the emulator's stdout and stderr, with the bootstrap's
+	out     *Output       // the emulator's stdout and stderr, with the bootstrap's
 	done    chan struct{} // closed once the emulator has been reaped
 	waitErr error         // valid after done is closed
 	client  *http.Client

@@ -429,4 +429,3 @@ func sesEnv() []string {
 	}
 	return env
 }
-
