@@ -57,7 +57,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts keep a slow or idle client from holding a connection open:
+	// bodies are at most 64 KiB and every answer is small.
+	httpSrv := &http.Server{
+		Handler:           srv.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "mail", srv.MailTarget, "dynamodb", srv.DynamoTarget)
 	if srv.DemoToken != "" {
 		// Printed, not logged: a token belongs on the console of the person

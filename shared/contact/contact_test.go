@@ -159,7 +159,8 @@ func TestSubmitInvalid(t *testing.T) {
 		{"name too long, Arabic", func(in *contact.Input) { in.Name = strings.Repeat("ع", contact.MaxName+1) }, fe("name", "too_long")},
 		{"email missing", func(in *contact.Input) { in.Email = " " }, fe("email", "required")},
 		{"email without domain", func(in *contact.Input) { in.Email = "juergen@" }, fe("email", "invalid")},
-		{"email without at", func(in *contact.Input) { in.Email = "juergen.example.org" }, fe("email", "invalid")},
+		{"email without at", func(in *contact.Input) { in.Email = "juergen.example.org" }, fe("email", "email_no_at")},
+		{"email with a space", func(in *contact.Input) { in.Email = "juergen mueller@example.org" }, fe("email", "email_space")},
 		{"email with a display name", func(in *contact.Input) { in.Email = "Jürgen <juergen@example.org>" }, fe("email", "invalid")},
 		{"email, two addresses", func(in *contact.Input) { in.Email = "juergen@example.org, victim@example.org" }, fe("email", "invalid")},
 		{"email, non-ASCII local part", func(in *contact.Input) { in.Email = "jürgen@example.org" }, fe("email", "email_non_ascii")},
@@ -186,7 +187,7 @@ func TestSubmitInvalid(t *testing.T) {
 		{"consent false", func(in *contact.Input) { in.Consent = false }, fe("consent", "must_accept")},
 		{"everything missing, every problem at once", func(in *contact.Input) { *in = contact.Input{} },
 			fe("name", "required", "email", "required", "topic", "required", "message", "required", "consent", "must_accept")},
-		{"several wrong", func(in *contact.Input) { in.Email = "x"; in.Phone = "abc"; in.Network = "erfurt" },
+		{"several wrong", func(in *contact.Input) { in.Email = "x@"; in.Phone = "abc"; in.Network = "erfurt" },
 			fe("email", "invalid", "phone", "invalid", "network", "unknown_choice")},
 	}
 	for _, tt := range tests {

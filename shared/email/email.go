@@ -6,14 +6,18 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/idna"
 )
 
-// Errors name why an address was refused; the caller maps them to field codes.
+// Errors name why an address was refused; the caller maps them to field
+// codes, so a person learns what to fix.
 var (
 	ErrInvalid  = errors.New("not an email address")
 	ErrNonASCII = errors.New("the part before @ must be ASCII")
+	ErrSpace    = errors.New("an address has no spaces")
+	ErrNoAt     = errors.New("an address needs an @")
 )
 
 const maxLen = 254
@@ -26,8 +30,14 @@ func Normalize(addr string) (string, error) {
 	if addr == "" || len(addr) > maxLen || strings.ContainsAny(addr, "\r\n<>,;\"") {
 		return "", ErrInvalid
 	}
+	if strings.ContainsFunc(addr, unicode.IsSpace) {
+		return "", ErrSpace
+	}
 	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
+	if at < 0 {
+		return "", ErrNoAt
+	}
+	if at == 0 || at == len(addr)-1 {
 		return "", ErrInvalid
 	}
 	local, domain := addr[:at], addr[at+1:]

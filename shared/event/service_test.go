@@ -73,7 +73,7 @@ func TestRegisterInvalid(t *testing.T) {
 		{
 			"several problems at once",
 			func(in *event.Input) {
-				in.Email = "nope"
+				in.Email = "nope@"
 				in.Organisation = strings.Repeat("a", event.MaxOrganisation+1)
 				in.Needs = strings.Repeat("a", event.MaxNeeds+1)
 			},

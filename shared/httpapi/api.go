@@ -102,7 +102,7 @@ func requestID(r *http.Request) string { return r.Header.Get(RequestIDHeader) }
 func (a *API) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := a.Now()
-		if requestID(r) == "" {
+		if !plainRequestID(requestID(r)) {
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			r.Header.Set(RequestIDHeader, hex.EncodeToString(b[:]))
@@ -122,6 +122,21 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// plainRequestID reports a request id fit for logs and headers: short,
+// letters, digits and a few separators. Anything else a client sent (a
+// log-injection attempt, a megabyte) is replaced by an id of our own.
+func plainRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

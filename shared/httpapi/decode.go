@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 )
@@ -24,8 +27,9 @@ var (
 )
 
 const (
-	typeJSON = "application/json"
-	typeForm = "application/x-www-form-urlencoded"
+	typeJSON      = "application/json"
+	typeForm      = "application/x-www-form-urlencoded"
+	typeMultipart = "multipart/form-data"
 )
 
 func mediaType(r *http.Request) string {
@@ -36,8 +40,44 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// isForm reports a plain HTML form post: it gets pages, not JSON.
-func isForm(r *http.Request) bool { return mediaType(r) == typeForm }
+// isForm reports a plain HTML form post, which browsers send URL-encoded or
+// as multipart: it gets pages, not JSON.
+func isForm(r *http.Request) bool {
+	mt := mediaType(r)
+	return mt == typeForm || mt == typeMultipart
+}
+
+// maxParts bounds the fields of a multipart body; no form has more.
+const maxParts = 100
+
+// multipartValues reads a multipart/form-data body, text fields only, into
+// values as a URL-encoded form would give them.
+func multipartValues(r *http.Request, body []byte) (url.Values, error) {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, apperr.New(apperr.Malformed, "problem.malformed")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	values := url.Values{}
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return values, nil
+		}
+		if err != nil || n == maxParts {
+			return nil, apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+		}
+		name := part.FormName()
+		if part.FileName() != "" {
+			return nil, malformedField(name, "file")
+		}
+		v, err := io.ReadAll(part)
+		if err != nil {
+			return nil, apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+		}
+		values.Add(name, string(v))
+	}
+}
 
 // decode reads a JSON or form body into dst, a pointer to a struct whose
 // json tags name the fields. Strings take a form's first value, string
@@ -57,6 +97,12 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		values, perr := url.ParseQuery(string(body))
 		if perr != nil {
 			return apperr.Wrap(apperr.Malformed, "problem.malformed", perr)
+		}
+		err = decodeForm(values, dst)
+	case typeMultipart:
+		values, perr := multipartValues(r, body)
+		if perr != nil {
+			return perr
 		}
 		err = decodeForm(values, dst)
 	default:
@@ -82,8 +128,24 @@ func rememberLocale(r *http.Request, dst any) {
 }
 
 func decodeJSON(body []byte, dst any) error {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	err := dec.Decode(dst)
+	if err := checkJSON(body); err != nil {
+		return err
+	}
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers pass through as written
+	if err := dec.Decode(&doc); err != nil {
+		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+	}
+	if dec.More() {
+		return apperr.New(apperr.Malformed, "problem.malformed")
+	}
+	exact, err := json.Marshal(exactKeys(doc, reflect.TypeOf(dst)))
+	if err != nil {
+		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+	}
+	dec = json.NewDecoder(bytes.NewReader(exact))
+	err = dec.Decode(dst)
 	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
 		var f apperr.Fields
 		f.Add(te.Field, "wrong_type", "")
@@ -92,13 +154,20 @@ func decodeJSON(body []byte, dst any) error {
 	if err != nil {
 		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
 	}
-	if dec.More() {
-		return apperr.New(apperr.Malformed, "problem.malformed")
-	}
 	return nil
 }
 
 func decodeForm(values url.Values, dst any) error {
+	for k, vs := range values {
+		if !utf8.ValidString(k) {
+			return malformedField("body", "not_utf8")
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return malformedField(k, "not_utf8")
+			}
+		}
+	}
 	v := reflect.ValueOf(dst).Elem()
 	t := v.Type()
 	var f apperr.Fields

@@ -121,7 +121,7 @@ func TestEventSignup(t *testing.T) {
 	}
 
 	t.Run("field errors", func(t *testing.T) {
-		r := f.do(t, "POST", path, "application/json", []byte(`{"name":"A\r\nB","email":"x","needs":"`+strings.Repeat("n", 501)+`"}`))
+		r := f.do(t, "POST", path, "application/json", []byte(`{"name":"A\r\nB","email":"x@","needs":"`+strings.Repeat("n", 501)+`"}`))
 		p := decodeProblem(t, r)
 		got := map[string]string{}
 		for _, e := range p.Errors {

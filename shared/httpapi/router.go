@@ -28,7 +28,10 @@ func (rt *router) handle(method, pattern string, h http.HandlerFunc) {
 	rt.routes = append(rt.routes, route{method: method, pattern: pattern, parts: split(pattern), handler: h})
 }
 
-func split(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+// split cuts a path into its segments. A trailing slash leaves an empty
+// last segment, so "/partners/" matches no route: 404 before anything is
+// read or stored, rather than a second spelling of every route.
+func split(path string) []string { return strings.Split(strings.TrimPrefix(path, "/"), "/") }
 
 func (r route) match(req *http.Request, parts []string) bool {
 	if len(parts) != len(r.parts) {

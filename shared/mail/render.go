@@ -222,6 +222,13 @@ func formatAddress(field string, a mail.Address) (addr, header string, err error
 	// non-ASCII display names; parsing the result back proves that a
 	// receiver will see exactly this address and no other.
 	header = (&mail.Address{Name: a.Name, Address: addr}).String()
+	if strings.Contains(a.Name, "=?") {
+		// A typed name that looks like an encoded-word is only quoted by
+		// net/mail, and some clients decode encoded-words even inside
+		// quotes, turning the name into whatever it hides. Encoded once
+		// more, it decodes to the literal text.
+		header = forceBEncoding(a.Name) + " <" + addr + ">"
+	}
 	parsed, err := mail.ParseAddress(header)
 	if err != nil || parsed.Address != addr {
 		return "", "", invalid(field, "address is not a valid RFC 5322 address")

@@ -250,6 +250,9 @@ func TestRenderEncodedWords(t *testing.T) {
 		{"long mixed", "Ольга Александровна Константинопольская-Шварценеггер", strings.TrimSpace(strings.Repeat("Übersetzung für Familien – ", 6))},
 		{"name with specials", "Müller, Anna (Jobcenter)", "Frage zu \"Integration\" <Kurs>"},
 		{"ascii that looks encoded", "Plain Name", "=?utf-8?q?not_an_encoded_word?="},
+		{"a name that looks encoded", "=?utf-8?b?QmNjOiB4QGV2aWwub3Jn?=", "Frage"},
+		{"a name with an encoded word inside", "Erika =?utf-8?q?Bcc=3A_x=40evil=2Eorg?= Beispiel", "Frage"},
+		{"a non-ASCII name that looks encoded", "=?utf-8?q?J=C3=BCrgen?= Müller", "Frage"},
 		{"ascii with a very long word", "Plain Name", "Link: https://netzwerk.example.org/" + strings.Repeat("abcdefghij", 12)},
 		{"ascii with many words", "Plain Name", strings.TrimSpace(strings.Repeat("viele Worte ", 20))},
 	}
@@ -270,6 +273,9 @@ func TestRenderEncodedWords(t *testing.T) {
 			}
 			if got, want := from[0].Name, tt.displayName; got != want {
 				t.Errorf("From name: got %q, want %q", got, want)
+			}
+			if strings.Contains(tt.displayName, "=?") && strings.Contains(msg.Header.Get("From"), "=?utf-8?b?QmNj") {
+				t.Errorf("From %q carries the typed encoded-word as it was typed", msg.Header.Get("From"))
 			}
 			to, err := msg.Header.AddressList("To")
 			if err != nil {

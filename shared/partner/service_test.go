@@ -95,7 +95,7 @@ func TestRegisterInvalid(t *testing.T) {
 		{
 			"several problems at once",
 			func(in *partner.Input) {
-				in.Email = "nope"
+				in.Email = "nope@"
 				in.Phone = "?"
 				in.Message = strings.Repeat("a", 2001)
 			},

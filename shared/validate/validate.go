@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/email"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -25,50 +27,85 @@ const (
 	UnknownValue = "unknown_choice"
 	MustAccept   = "must_accept"
 	EmailASCII   = "email_non_ascii"
+	EmailSpace   = "email_space"
+	EmailNoAt    = "email_no_at"
 )
 
-// Line parses a one-line text (a name): trimmed, no line breaks or control
-// characters, at most max characters. Line breaks matter most: such values
-// may end up in mail headers.
+// Line parses a one-line text (a name): normalised, trimmed, no line
+// breaks, control or format characters, at most max characters. Line
+// breaks matter most: such values may end up in mail headers.
 func Line(f *apperr.Fields, field, v string, required bool, max int) string {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		if required {
-			f.Add(field, Required, "")
-		}
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
-		f.Add(field, ControlChars, "")
-	case utf8.RuneCountInString(v) > max:
-		f.Add(field, TooLong, "")
-	default:
-		return v
-	}
-	return ""
+	return typed(f, field, strings.TrimSpace(v), required, max, false)
 }
 
 // Text parses free text that may span lines (a message).
 func Text(f *apperr.Fields, field, v string, required bool, max int) string {
-	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
-	bad := func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
+	return typed(f, field, strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n")), required, max, true)
+}
+
+// typed applies the rules every typed text shares. Text that is only
+// whitespace or invisible characters counts as missing: a name of one
+// zero-width space is no name. Otherwise control characters, format
+// characters (bidi overrides that turn a subject around, invisible
+// marks) and line or paragraph separators are refused, except the
+// zero-width (non-)joiners inside a word that Persian and Arabic spelling
+// needs. The text is kept in NFC, so the same name typed on two keyboards
+// is stored, compared and counted alike.
+func typed(f *apperr.Fields, field, v string, required bool, max int, multiline bool) string {
 	switch {
-	case v == "":
+	case !utf8.ValidString(v):
+		f.Add(field, ControlChars, "")
+	case !strings.ContainsFunc(v, visible):
 		if required {
 			f.Add(field, Required, "")
 		}
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, bad):
-		f.Add(field, ControlChars, "")
-	case utf8.RuneCountInString(v) > max:
-		f.Add(field, TooLong, "")
 	default:
-		return v
+		v = norm.NFC.String(v)
+		if refused(v, multiline) {
+			f.Add(field, ControlChars, "")
+		} else if utf8.RuneCountInString(v) > max {
+			f.Add(field, TooLong, "")
+		} else {
+			return v
+		}
 	}
 	return ""
 }
 
+// visible reports a rune that shows: not a space, not a control or format
+// character.
+func visible(r rune) bool {
+	return !unicode.IsSpace(r) && !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) &&
+		r != '\u2028' && r != '\u2029'
+}
+
+const (
+	zwnj = '\u200c'
+	zwj  = '\u200d'
+)
+
+// refused reports a character typed text must not hold.
+func refused(v string, multiline bool) bool {
+	runes := []rune(v)
+	for i, r := range runes {
+		switch {
+		case multiline && (r == '\n' || r == '\t'):
+		case r == zwnj || r == zwj:
+			if i == 0 || i == len(runes)-1 || !inWord(runes[i-1]) || !inWord(runes[i+1]) {
+				return true
+			}
+		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), r == '\u2028', r == '\u2029':
+			return true
+		}
+	}
+	return false
+}
+
+func inWord(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.M, r) }
+
 // Email parses a required address into its stored form.
 func Email(f *apperr.Fields, field, v string) string {
-	if strings.TrimSpace(v) == "" {
+	if !strings.ContainsFunc(v, visible) {
 		f.Add(field, Required, "")
 		return ""
 	}
@@ -76,6 +113,10 @@ func Email(f *apperr.Fields, field, v string) string {
 	switch {
 	case errors.Is(err, email.ErrNonASCII):
 		f.Add(field, EmailASCII, "")
+	case errors.Is(err, email.ErrSpace):
+		f.Add(field, EmailSpace, "")
+	case errors.Is(err, email.ErrNoAt):
+		f.Add(field, EmailNoAt, "")
 	case err != nil:
 		f.Add(field, Invalid, "")
 	}

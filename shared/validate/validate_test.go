@@ -73,6 +73,21 @@ func TestLine(t *testing.T) {
 		{"Cyrillic over max", strings.Repeat("Ж", 11), true, 10, "", []string{validate.TooLong}},
 		{"Arabic at max", strings.Repeat("ع", 10), true, 10, strings.Repeat("ع", 10), nil},
 		{"length counted after trimming", "  " + strings.Repeat("a", 10) + "  ", true, 10, strings.Repeat("a", 10), nil},
+		{"only a byte order mark is missing", "\ufeff", true, 100, "", []string{validate.Required}},
+		{"only a zero-width space is missing", "\u200b", true, 100, "", []string{validate.Required}},
+		{"only invisible marks and spaces", " \u200b\u2060\u00a0\u200e ", true, 100, "", []string{validate.Required}},
+		{"optional invisible is empty", "\u200b", false, 100, "", nil},
+		{"right-to-left override refused", "Verein\u202e.exe", true, 100, "", []string{validate.ControlChars}},
+		{"bidi isolate refused", "\u2067Verein\u2069", true, 100, "", []string{validate.ControlChars}},
+		{"left-to-right mark refused", "Verein\u200e", true, 100, "", []string{validate.ControlChars}},
+		{"zero-width space inside refused", "Ver\u200bein", true, 100, "", []string{validate.ControlChars}},
+		{"line separator refused", "Verein\u2028zwei", true, 100, "", []string{validate.ControlChars}},
+		{"ZWNJ inside a Persian word kept", "می\u200cخواهم", true, 100, "می\u200cخواهم", nil},
+		{"ZWJ inside an Arabic word kept", "ع\u200dب", true, 100, "ع\u200dب", nil},
+		{"ZWNJ at the end refused", "Verein\u200c", true, 100, "", []string{validate.ControlChars}},
+		{"ZWNJ between spaces refused", "a \u200c b", true, 100, "", []string{validate.ControlChars}},
+		{"decomposed umlaut stored composed", "Mu\u0308ller", true, 100, "Müller", nil},
+		{"composition counts one character", "u\u0308u\u0308", true, 2, "üü", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +125,10 @@ func TestText(t *testing.T) {
 		{"over max by runes", strings.Repeat("ä", 6), false, 5, "", []string{validate.TooLong}},
 		// "a\r\nb" is 4 bytes but, normalised, 3 characters.
 		{"CRLF counts as one character", "ab\r\nc", false, 4, "ab\nc", nil},
+		{"bidi override refused", "Hallo\u202eWelt", false, 100, "", []string{validate.ControlChars}},
+		{"paragraph separator refused", "Hallo\u2029Welt", false, 100, "", []string{validate.ControlChars}},
+		{"only invisible required", "\n\u200b\n", true, 100, "", []string{validate.Required}},
+		{"Persian text with ZWNJ kept", "من می\u200cخواهم بیایم", false, 100, "من می\u200cخواهم بیایم", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +154,9 @@ func TestEmail(t *testing.T) {
 		{"blank", "   ", "", []string{validate.Required}},
 		{"umlaut in local part", "müller@example.org", "", []string{validate.EmailASCII}},
 		{"Cyrillic local part", "иван@example.org", "", []string{validate.EmailASCII}},
-		{"no at", "verein.example.org", "", []string{validate.Invalid}},
+		{"no at", "verein.example.org", "", []string{validate.EmailNoAt}},
+		{"a space", "erika beispiel@example.org", "", []string{validate.EmailSpace}},
+		{"only invisible", "\u200b", "", []string{validate.Required}},
 		{"no dot in domain", "verein@localhost", "", []string{validate.Invalid}},
 		{"header injection", "a@b.org\r\nBcc: x@y.org", "", []string{validate.Invalid}},
 		{"display name", "Erika <erika@example.org>", "", []string{validate.Invalid}},
