@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,17 +33,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	config, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/admin"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            config,
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/admin"), testenv.FunctionEnv(t, db, nil))
 
 	tests := []testenv.APICase{
 		testenv.Case("get-partners-coordinator.json", 200, "application/json", []string{`"id":"` + res.ID + `"`, `"email":"rie-admin@example.org"`}, nil),

@@ -16,17 +16,7 @@ import (
 // addresses, a soft bounce does not.
 func TestBootstrapUnderRIE(t *testing.T) {
 	db := testenv.NewDynamoDB(t)
-	config, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/bounces"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            config,
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/bounces"), testenv.FunctionEnv(t, db, nil))
 	for _, f := range []string{"ses-bounce-permanent.json", "ses-complaint.json", "ses-bounce-transient.json", "ses-delivery.json"} {
 		payload, err := os.ReadFile(filepath.Join("..", "..", "shared", "notify", "testdata", f))
 		if err != nil {

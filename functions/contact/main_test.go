@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,17 +60,7 @@ func scan(t *testing.T, db *testenv.DynamoDB) []item {
 // HTTP API (v2) events from testdata, storing in the DynamoDB emulator.
 func TestBootstrapUnderRIE(t *testing.T) {
 	db := testenv.NewDynamoDB(t)
-	config, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/contact"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            config,
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/contact"), testenv.FunctionEnv(t, db, nil))
 
 	tests := []struct {
 		testenv.APICase

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,17 +30,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if err := store.PutEvent(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	config, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/events"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            config,
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/events"), testenv.FunctionEnv(t, db, nil))
 
 	// Every answer's Location is checked, also that there is none.
 	at := func(location string) map[string]string { return map[string]string{"Location": location} }

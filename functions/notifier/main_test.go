@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,10 +22,6 @@ import (
 func TestBootstrapUnderRIE(t *testing.T) {
 	db := testenv.NewDynamoDB(t)
 	ses := testenv.SES(t)
-	configPath, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 
 	// An application written the way the partners function writes it.
@@ -35,7 +30,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	store.OnMail = func(ids []string) { mailIDs = append(mailIDs, ids...) }
 	svc := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: time.Now}
 	to := testenv.UniqueAddress(t)
-	_, err = svc.Register(context.Background(), partner.Input{
+	_, err := svc.Register(context.Background(), partner.Input{
 		Organisation: "Stream e. V.", OrganisationType: "association", ContactName: "Test",
 		Email: to, WorkingGroups: []string{"work"}, Consent: true,
 	}, "en")
@@ -43,15 +38,10 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Fatalf("register: %v, mails %v", err, mailIDs)
 	}
 
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/notifier"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            configPath,
-		"PUBLIC_BASE_URL":           "https://netzwerk.example.org",
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_ENDPOINT_URL_SESV2":    ses.Endpoint(),
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/notifier"), testenv.FunctionEnv(t, db, map[string]string{
+		"PUBLIC_BASE_URL":        "https://netzwerk.example.org",
+		"AWS_ENDPOINT_URL_SESV2": ses.Endpoint(),
+	}))
 	fixture, err := os.ReadFile("testdata/stream-batch.json")
 	if err != nil {
 		t.Fatal(err)

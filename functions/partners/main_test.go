@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,18 +13,9 @@ import (
 // HTTP API (v2) events from testdata, storing in the DynamoDB emulator.
 func TestBootstrapUnderRIE(t *testing.T) {
 	db := testenv.NewDynamoDB(t)
-	config, err := filepath.Abs("../../infra/config/wartburgkreis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/partners"), map[string]string{
-		"TABLE_NAME":                db.Table,
-		"HASH_KEY":                  testenv.TestHashKey,
-		"NETWORK_CONFIG":            config,
-		"PUBLIC_BASE_URL":           "https://netzwerk.example.org",
-		"AWS_ENDPOINT_URL_DYNAMODB": db.Endpoint,
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	})
+	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/partners"), testenv.FunctionEnv(t, db, map[string]string{
+		"PUBLIC_BASE_URL": "https://netzwerk.example.org",
+	}))
 
 	tests := []testenv.APICase{
 		testenv.Case("post-partners-json.json", 202, "application/json", []string{`"status":"pending_confirmation"`}, nil),

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -34,18 +35,16 @@ type Env struct {
 	Store  *dynamo.Store
 }
 
-// Load reads the environment: TABLE_NAME, HASH_KEY, NETWORK_CONFIG (a path,
-// relative to the function's directory) and optionally PUBLIC_BASE_URL and
+// Load reads the environment: TABLE_NAME, HASH_KEY_SECRET_ARN (the
+// Secrets Manager secret holding the HMAC key; HASH_KEY with the key itself
+// serves local runs and tests instead), NETWORK_CONFIG (a path, relative to
+// the function's directory) and optionally PUBLIC_BASE_URL and
 // SENDER_ADDRESS, which override the configuration's: the API's address is
 // known only after deployment, the sender is the verified SES identity.
 func Load(ctx context.Context) (*Env, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
 		return nil, errors.New("TABLE_NAME is not set")
-	}
-	keys, err := secret.New([]byte(os.Getenv("HASH_KEY")))
-	if err != nil {
-		return nil, fmt.Errorf("HASH_KEY: %w", err)
 	}
 	path := os.Getenv("NETWORK_CONFIG")
 	if path == "" {
@@ -78,6 +77,14 @@ func Load(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
+	key, err := hashKey(ctx, secretsmanager.NewFromConfig(awsCfg))
+	if err != nil {
+		return nil, err
+	}
+	keys, err := secret.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("hash key: %w", err)
+	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	return &Env{
 		Config: cfg,
@@ -86,6 +93,32 @@ func Load(ctx context.Context) (*Env, error) {
 		AWS:    awsCfg,
 		Store:  NewStore(db, table, cfg, keys),
 	}, nil
+}
+
+// SecretGetter is the part of the Secrets Manager client Load uses.
+type SecretGetter interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// hashKey reads the HMAC key once per cold start. It lives in Secrets
+// Manager, not in the function's environment, where anyone allowed to read
+// the function's configuration could read it and forge links.
+func hashKey(ctx context.Context, sm SecretGetter) ([]byte, error) {
+	arn := os.Getenv("HASH_KEY_SECRET_ARN")
+	if arn == "" {
+		if k := os.Getenv("HASH_KEY"); k != "" {
+			return []byte(k), nil
+		}
+		return nil, errors.New("HASH_KEY_SECRET_ARN is not set")
+	}
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	if err != nil {
+		return nil, fmt.Errorf("read the hash key secret: %w", err)
+	}
+	if out.SecretString == nil {
+		return nil, errors.New("the hash key secret has no string value")
+	}
+	return []byte(*out.SecretString), nil
 }
 
 // NewStore is the DynamoDB store as every deployment uses it.
