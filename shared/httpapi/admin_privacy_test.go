@@ -73,41 +73,6 @@ func (f *fixture) contact(t *testing.T, addr, message string) {
 	}
 }
 
-// traces lists where item holds needle, in any case, however deeply
-// nested: attribute names, map keys and every string.
-func traces(item map[string]types.AttributeValue, needle string) []string {
-	needle = strings.ToLower(needle)
-	var out []string
-	var walk func(path string, v types.AttributeValue)
-	walk = func(path string, v types.AttributeValue) {
-		if strings.Contains(strings.ToLower(path), needle) {
-			out = append(out, path)
-		}
-		switch v := v.(type) {
-		case *types.AttributeValueMemberS:
-			if strings.Contains(strings.ToLower(v.Value), needle) {
-				out = append(out, path)
-			}
-		case *types.AttributeValueMemberSS:
-			for _, s := range v.Value {
-				walk(path+"[]", &types.AttributeValueMemberS{Value: s})
-			}
-		case *types.AttributeValueMemberL:
-			for i, x := range v.Value {
-				walk(path+"["+strconv.Itoa(i)+"]", x)
-			}
-		case *types.AttributeValueMemberM:
-			for k, x := range v.Value {
-				walk(path+"."+k, x)
-			}
-		}
-	}
-	for k, v := range item {
-		walk(k, v)
-	}
-	return out
-}
-
 type exportBody struct {
 	Email         string             `json:"email"`
 	ExportedAt    string             `json:"exportedAt"`
@@ -307,7 +272,7 @@ func TestAdminPeopleErase(t *testing.T) {
 
 	t.Run("a scan of the whole table finds neither the address nor its hash", func(t *testing.T) {
 		for k, item := range after {
-			if found := append(traces(item, addr), traces(item, hash)...); len(found) > 0 {
+			if found := append(testenv.Traces(item, addr), testenv.Traces(item, hash)...); len(found) > 0 {
 				t.Errorf("item %s still holds it in %v: %s", k, found, testenv.Plain(item))
 			}
 		}
@@ -355,7 +320,7 @@ func TestAdminPeopleErase(t *testing.T) {
 		}
 		var redacted []string
 		for k, item := range before {
-			if len(traces(item, addr))+len(traces(item, hash)) > 0 {
+			if len(testenv.Traces(item, addr))+len(testenv.Traces(item, hash)) > 0 {
 				if after[k] != nil {
 					redacted = append(redacted, k)
 				}
@@ -395,7 +360,7 @@ func TestAdminPeopleErase(t *testing.T) {
 
 	t.Run("the audit trail records the erasure, without the address", func(t *testing.T) {
 		a := f.admin(t, "GET", "/admin/audit", nil)
-		if len(traces(map[string]types.AttributeValue{"body": &types.AttributeValueMemberS{Value: string(a.body)}}, addr)) > 0 ||
+		if len(testenv.Traces(map[string]types.AttributeValue{"body": &types.AttributeValueMemberS{Value: string(a.body)}}, addr)) > 0 ||
 			strings.Contains(string(a.body), hash) {
 			t.Errorf("the audit trail names the address: %s", a.body)
 		}

@@ -78,8 +78,8 @@ func newFixture(t testing.TB) *fixture {
 		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
 		Admin: &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store,
 			Privacy: &privacy.Service{Store: store, Events: events, Config: cfg, Keys: keys, Now: clk.Now}},
-		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
-		Now:      clk.Now,
+		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Now: clk.Now,
 	}
 	h := api.Handler()
 	srv := httptest.NewServer(h)
