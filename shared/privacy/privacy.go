@@ -73,11 +73,12 @@ func (c Counts) All() Counts {
 	return out
 }
 
-// Detail is c as an audit entry's detail: counts only.
+// Detail is c as an audit entry's detail: counts only, of the kinds c
+// holds.
 func (c Counts) Detail() map[string]string {
-	out := make(map[string]string, len(Kinds))
-	for _, k := range Kinds {
-		out[string(k)] = strconv.Itoa(c[k])
+	out := make(map[string]string, len(c))
+	for k, n := range c {
+		out[string(k)] = strconv.Itoa(n)
 	}
 	return out
 }
@@ -222,7 +223,7 @@ func (s *Service) Erase(ctx context.Context, addr string, by auth.Coordinator) (
 		return nil, err
 	}
 	request := id.New(s.Now())
-	entry := func(c Counts) audit.Entry { return s.entry(by, "privacy.erase", request, c) }
+	entry := func(c Counts) audit.Entry { return s.entry(by, "privacy.erase", request, c.All()) }
 	total := Counts{}
 	for range passes {
 		c, err := s.Store.ErasePass(ctx, sub, s.Events.Withdraw, entry)
