@@ -41,10 +41,11 @@ type holding struct {
 	redact *types.Update
 }
 
-// holdings scans the whole table for the items that hold sub's address or
-// keyed hash. Nothing is indexed by address, and a county's table is some
-// megabytes: a consistent scan reads it for a few hundred read units. It
-// also returns the events seen, by id, for the registrations' titles.
+// holdings scans the whole table, page by page with consistent reads, for
+// the items that hold sub's address or keyed hash. Nothing is indexed by
+// address; a county's table is some megabytes, and a consistent scan costs
+// one read unit per 4 KB of it. It also returns the events seen, by id, for
+// the registrations' titles.
 func (s *Store) holdings(ctx context.Context, sub privacy.Subject) ([]holding, map[string]map[string]types.AttributeValue, error) {
 	var found []holding
 	var byRef []map[string]types.AttributeValue // tokens and locks that name an application
@@ -85,15 +86,9 @@ func (s *Store) holdings(ctx context.Context, sub privacy.Subject) ([]holding, m
 		if attrS(item, "sk") == lockSK {
 			kind = privacy.Locks
 		}
-		if !slices.ContainsFunc(found, func(h holding) bool { return sameKey(h.item, item) }) {
-			found = append(found, holding{kind: kind, item: item})
-		}
+		found = append(found, holding{kind: kind, item: item})
 	}
 	return found, events, nil
-}
-
-func sameKey(a, b map[string]types.AttributeValue) bool {
-	return attrS(a, "pk") == attrS(b, "pk") && attrS(a, "sk") == attrS(b, "sk")
 }
 
 // classify says what item is to sub: a record of theirs, someone else's
