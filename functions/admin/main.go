@@ -8,9 +8,11 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/apigw"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
 
 func main() {
@@ -26,6 +28,13 @@ func main() {
 					Now:    time.Now,
 				},
 				Audit: env.Store,
+				Privacy: &privacy.Service{
+					Store:  env.Store,
+					Events: &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now},
+					Config: env.Config,
+					Keys:   env.Keys,
+					Now:    time.Now,
+				},
 			},
 			Log: env.Log,
 			Now: time.Now,

@@ -44,7 +44,12 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		testenv.Case("get-partners-no-claims.json", 401, "application/problem+json", []string{`"code":"unauthenticated"`}, map[string]string{"Www-Authenticate": `Bearer realm="netzwerk-admin"`}),
 		testenv.Case("get-partner-access-token.json", 200, "application/json", []string{`"status":"pending_review"`, `"locale":"uk"`}, nil),
 		testenv.Case("post-approve.json", 200, "application/json", []string{`"status":"approved"`, `"decidedBy":"koordination@example.org"`, `"mailQueued":true`}, nil),
-		testenv.Case("get-audit.json", 200, "application/json", []string{`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`}, nil),
+		// Access request: the address in the body, in another case than
+		// the applicant typed it.
+		testenv.Case("post-people-export.json", 200, "application/json", []string{`"email":"Rie-Admin@example.org"`,
+			`"applications":[{"id":"` + res.ID + `"`, `"status":"approved"`, `"template":"partner.review"`, `"suppressions":[]`}, nil),
+		testenv.Case("get-audit.json", 200, "application/json", []string{`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`,
+			`"action":"privacy.export"`, `"applications":"1"`, `"mails":"3"`}, nil),
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.Fixture, ".json"), func(t *testing.T) {
@@ -57,7 +62,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 
 	t.Run("logs hold no personal data and no token", func(t *testing.T) {
 		out := fn.Output()
-		for _, secret := range []string{"rie-admin@example.org", "Denk bunt", "Willkommen", "eyJraWQi", "koordination@example.org"} {
+		for _, secret := range []string{"rie-admin@example.org", "Rie-Admin", "Denk bunt", "Willkommen", "eyJraWQi", "koordination@example.org"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("log output contains %q", secret)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
 
 // templateRoute is one HttpApi event of template.yaml.
@@ -84,6 +85,7 @@ func everything() *httpapi.API {
 		Admin: &httpapi.Admin{
 			Partners: &partner.Service{},
 			Audit:    audit.Store(nil),
+			Privacy:  &privacy.Service{},
 		},
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/notify"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/privacy"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
@@ -150,6 +151,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 			Auth:     verifier,
 			Partners: partners,
 			Audit:    store,
+			Privacy:  &privacy.Service{Store: store, Events: s.Events, Config: cfg, Keys: keys, Now: now},
 		},
 		Log: log,
 		Now: now,

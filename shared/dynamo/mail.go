@@ -114,8 +114,12 @@ func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time)
 	if err != nil {
 		return outbox.Item{}, fmt.Errorf("claim mail: %w", err)
 	}
+	return decodeMail(out.Attributes)
+}
+
+func decodeMail(item map[string]types.AttributeValue) (outbox.Item, error) {
 	var it mailItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return outbox.Item{}, fmt.Errorf("unmarshal mail: %w", err)
 	}
 	return outbox.Item{

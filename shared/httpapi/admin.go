@@ -10,6 +10,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/auth"
 	"github.com/wartburgkreis/netzwerk/shared/listing"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
 
 // Admin holds what the coordinators' routes need. Set on API, it adds the
@@ -19,6 +20,7 @@ type Admin struct {
 	Auth     auth.Authenticator
 	Partners *partner.Service
 	Audit    audit.Store
+	Privacy  *privacy.Service
 }
 
 func (a *API) adminRoutes(rt *router) {
@@ -30,6 +32,10 @@ func (a *API) adminRoutes(rt *router) {
 		rt.handle(http.MethodGet, "/admin/partners/{id}", a.coordinator(a.adminGetPartner))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/approve", a.coordinator(a.decidePartner(true)))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/reject", a.coordinator(a.decidePartner(false)))
+	}
+	if ad.Privacy != nil {
+		rt.handle(http.MethodPost, "/admin/people/export", a.coordinator(a.exportPerson))
+		rt.handle(http.MethodPost, "/admin/people/erase", a.coordinator(a.erasePerson))
 	}
 }
 

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/privacy"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
@@ -50,13 +52,16 @@ func newFixture(t testing.TB) *fixture {
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
 	logs := &testenv.Output{}
+	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
-		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
-		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store},
-		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
-		Now:      clk.Now,
+		Events:   events,
+		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
+		Admin: &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store,
+			Privacy: &privacy.Service{Store: store, Events: events, Config: cfg, Keys: keys, Now: clk.Now}},
+		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Now: clk.Now,
 	}
 	h := api.Handler()
 	srv := httptest.NewServer(h)

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -121,6 +123,42 @@ func Plain(item map[string]types.AttributeValue) string {
 		return err.Error()
 	}
 	return fmt.Sprintf("%+v", m)
+}
+
+// Traces lists where item holds needle, in any case and however deeply
+// nested: attribute names, map keys and every string, as paths like
+// data.message or to[0].
+func Traces(item map[string]types.AttributeValue, needle string) []string {
+	needle = strings.ToLower(needle)
+	var out []string
+	var walk func(path string, v types.AttributeValue)
+	walk = func(path string, v types.AttributeValue) {
+		if strings.Contains(strings.ToLower(path), needle) {
+			out = append(out, path)
+		}
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			if strings.Contains(strings.ToLower(v.Value), needle) {
+				out = append(out, path)
+			}
+		case *types.AttributeValueMemberSS:
+			for _, s := range v.Value {
+				walk(path+"[]", &types.AttributeValueMemberS{Value: s})
+			}
+		case *types.AttributeValueMemberL:
+			for i, x := range v.Value {
+				walk(path+"["+strconv.Itoa(i)+"]", x)
+			}
+		case *types.AttributeValueMemberM:
+			for k, x := range v.Value {
+				walk(path+"."+k, x)
+			}
+		}
+	}
+	for k, v := range item {
+		walk(k, v)
+	}
+	return out
 }
 
 // StoredMail is an outbox item as the adapter stores it.
