@@ -12,6 +12,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
 
@@ -84,6 +85,9 @@ func everything() *httpapi.API {
 		Admin: &httpapi.Admin{
 			Partners: &partner.Service{},
 			Audit:    audit.Store(nil),
+			Roster:   &event.Roster{},
+			Messages: &contact.Service{},
+			Outbox:   &outbox.Admin{},
 		},
 	}
 }

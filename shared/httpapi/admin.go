@@ -8,7 +8,10 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/audit"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/listing"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
 
@@ -19,6 +22,12 @@ type Admin struct {
 	Auth     auth.Authenticator
 	Partners *partner.Service
 	Audit    audit.Store
+	// Roster lists who comes to an event.
+	Roster *event.Roster
+	// Messages are the contact form's messages.
+	Messages *contact.Service
+	// Outbox is mail that could not be delivered, and suppressed addresses.
+	Outbox *outbox.Admin
 }
 
 func (a *API) adminRoutes(rt *router) {
@@ -30,6 +39,19 @@ func (a *API) adminRoutes(rt *router) {
 		rt.handle(http.MethodGet, "/admin/partners/{id}", a.coordinator(a.adminGetPartner))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/approve", a.coordinator(a.decidePartner(true)))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/reject", a.coordinator(a.decidePartner(false)))
+	}
+	if ad.Roster != nil {
+		rt.handle(http.MethodGet, "/admin/events/{id}/registrations", a.coordinator(a.adminRegistrations))
+	}
+	if ad.Messages != nil {
+		rt.handle(http.MethodGet, "/admin/messages", a.coordinator(a.adminListMessages))
+		rt.handle(http.MethodPost, "/admin/messages/{id}/done", a.coordinator(a.adminMessageDone))
+	}
+	if ad.Outbox != nil {
+		rt.handle(http.MethodGet, "/admin/mail", a.coordinator(a.adminListMail))
+		rt.handle(http.MethodPost, "/admin/mail/{id}/retry", a.coordinator(a.adminRetryMail))
+		rt.handle(http.MethodGet, "/admin/suppressions", a.coordinator(a.adminListSuppressions))
+		rt.handle(http.MethodDelete, "/admin/suppressions/{hash}", a.coordinator(a.adminDeleteSuppression))
 	}
 }
 

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
@@ -66,15 +68,22 @@ func newFixture(t testing.TB) *fixture {
 	var mails []string
 	store.OnMail = func(ids []string) { mu.Lock(); mails = append(mails, ids...); mu.Unlock() }
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
+	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
 	logs := &syncBuffer{}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
 		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
-		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store},
-		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
-		Now:      clk.Now,
+		Contact:  messages,
+		Admin: &httpapi.Admin{
+			Auth: verifier, Partners: partners, Audit: store,
+			Roster:   &event.Roster{Store: store, Config: cfg, Now: clk.Now},
+			Messages: messages,
+			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: clk.Now},
+		},
+		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Now: clk.Now,
 	}
 	h := api.Handler()
 	srv := httptest.NewServer(h)
