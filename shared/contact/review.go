@@ -54,10 +54,7 @@ func (s *Service) List(ctx context.Context, f Filter, q listing.Query) (listing.
 		}
 	}
 	page, err := s.Store.Messages(ctx, keep, q)
-	if errors.Is(err, listing.ErrCursor) {
-		return page, apperr.Wrap(apperr.Malformed, "problem.cursor", err)
-	}
-	return page, apperr.OrUnavailable(err)
+	return page, listing.Err(err)
 }
 
 // Get is one message with everything its sender gave.

@@ -70,34 +70,15 @@ func (s *Store) Mails(ctx context.Context, st outbox.Status, q listing.Query) (l
 	case outbox.Sent:
 		pk = s.sentPK()
 	}
-	items, next, err := s.indexPage(ctx, []string{pk}, forward, q, func(item map[string]types.AttributeValue) bool {
+	return listPage(ctx, s, []string{pk}, forward, q, decodeMailRecord, func(r outbox.Record) bool {
 		// The index may lag a status change for a moment.
-		return attrS(item, "status") == string(st)
+		return r.Status == st
 	})
-	if err != nil {
-		return listing.Page[outbox.Record]{}, err
-	}
-	page := listing.Page[outbox.Record]{Next: next, Items: make([]outbox.Record, 0, len(items))}
-	for _, item := range items {
-		r, err := decodeMailRecord(item)
-		if err != nil {
-			return listing.Page[outbox.Record]{}, err
-		}
-		page.Items = append(page.Items, r)
-	}
-	return page, nil
 }
 
 // Mail reads one live mail with its history.
 func (s *Store) Mail(ctx context.Context, id string) (outbox.Record, error) {
-	item, err := s.get(ctx, s.key("mail", id), mailSK)
-	if err != nil {
-		return outbox.Record{}, fmt.Errorf("read mail: %w", err)
-	}
-	if item == nil {
-		return outbox.Record{}, outbox.ErrNotFound
-	}
-	return decodeMailRecord(item)
+	return liveAs(ctx, s, s.key("mail", id), mailSK, "mail", outbox.ErrNotFound, decodeMailRecord)
 }
 
 // Retry moves a parked mail back into the due partition, due at now, with
@@ -105,11 +86,7 @@ func (s *Store) Mail(ctx context.Context, id string) (outbox.Record, error) {
 // same transaction as the audit entry. The sweeper sends it: a stream
 // delivers only inserts to the notifier.
 func (s *Store) Retry(ctx context.Context, id string, now time.Time, by string, e audit.Entry) error {
-	auditPut, err := s.auditPut(e)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
+	return s.changeAudited(ctx, types.TransactWriteItem{Update: &types.Update{
 		TableName: &s.Table,
 		Key:       s.mailKey(id),
 		UpdateExpression: aws.String("SET #status = :pending, nextAttemptAt = :now, leaseUntil = :now, " +
@@ -126,14 +103,7 @@ func (s *Store) Retry(ctx context.Context, id string, now time.Time, by string, 
 			":exp":     num(epoch(now.Add(2*s.SentMailRetention + 24*time.Hour))),
 			":epoch":   num(epoch(s.Now())),
 		},
-	}}, auditPut})
-	if codes, ok := cancellation(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-		return outbox.ErrNotParked
-	}
-	if err != nil {
-		return fmt.Errorf("retry mail: %w", err)
-	}
-	return nil
+	}}, e, "retry mail", outbox.ErrNotParked)
 }
 
 func decodeSuppression(item map[string]types.AttributeValue) (outbox.Suppression, error) {
@@ -149,49 +119,19 @@ func decodeSuppression(item map[string]types.AttributeValue) (outbox.Suppression
 
 // Suppressions pages through the suppressed addresses, newest first.
 func (s *Store) Suppressions(ctx context.Context, q listing.Query) (listing.Page[outbox.Suppression], error) {
-	items, next, err := s.indexPage(ctx, []string{s.key("suppressions", "all")}, false, q, nil)
-	if err != nil {
-		return listing.Page[outbox.Suppression]{}, err
-	}
-	page := listing.Page[outbox.Suppression]{Next: next, Items: make([]outbox.Suppression, 0, len(items))}
-	for _, item := range items {
-		sup, err := decodeSuppression(item)
-		if err != nil {
-			return listing.Page[outbox.Suppression]{}, err
-		}
-		page.Items = append(page.Items, sup)
-	}
-	return page, nil
+	return listPage(ctx, s, []string{s.key("suppressions", "all")}, false, q, decodeSuppression, nil)
 }
 
 // Suppression reads one live suppression by the address's keyed hash.
 func (s *Store) Suppression(ctx context.Context, emailHash string) (outbox.Suppression, error) {
-	item, err := s.get(ctx, s.key("suppressed", emailHash), suppressionSK)
-	if err != nil {
-		return outbox.Suppression{}, fmt.Errorf("read suppression: %w", err)
-	}
-	if item == nil {
-		return outbox.Suppression{}, outbox.ErrNoSuppression
-	}
-	return decodeSuppression(item)
+	return liveAs(ctx, s, s.key("suppressed", emailHash), suppressionSK, "suppression", outbox.ErrNoSuppression, decodeSuppression)
 }
 
 // Unsuppress deletes a suppression with its audit entry, all or nothing.
 func (s *Store) Unsuppress(ctx context.Context, emailHash string, e audit.Entry) error {
-	auditPut, err := s.auditPut(e)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Delete: &types.Delete{
+	return s.changeAudited(ctx, types.TransactWriteItem{Delete: &types.Delete{
 		TableName:           &s.Table,
 		Key:                 keyOf(s.key("suppressed", emailHash), suppressionSK),
 		ConditionExpression: aws.String("attribute_exists(pk)"),
-	}}, auditPut})
-	if codes, ok := cancellation(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-		return outbox.ErrNoSuppression
-	}
-	if err != nil {
-		return fmt.Errorf("delete suppression: %w", err)
-	}
-	return nil
+	}}, e, "delete suppression", outbox.ErrNoSuppression)
 }

@@ -41,55 +41,18 @@ func decodeContact(item map[string]types.AttributeValue) (contact.Message, error
 // kept for months, so reading past the ones a filter drops is cheap, and
 // one partition keeps marking a message done a single-item update.
 func (s *Store) Messages(ctx context.Context, keep func(contact.Message) bool, q listing.Query) (listing.Page[contact.Message], error) {
-	var decodeErr error
-	items, next, err := s.indexPage(ctx, []string{s.key("contacts", "all")}, false, q, func(item map[string]types.AttributeValue) bool {
-		if keep == nil {
-			return true
-		}
-		m, err := decodeContact(item)
-		if err != nil {
-			decodeErr = err
-			return false
-		}
-		return keep(m)
-	})
-	if err == nil {
-		err = decodeErr
-	}
-	if err != nil {
-		return listing.Page[contact.Message]{}, err
-	}
-	page := listing.Page[contact.Message]{Next: next, Items: make([]contact.Message, 0, len(items))}
-	for _, item := range items {
-		m, err := decodeContact(item)
-		if err != nil {
-			return listing.Page[contact.Message]{}, err
-		}
-		page.Items = append(page.Items, m)
-	}
-	return page, nil
+	return listPage(ctx, s, []string{s.key("contacts", "all")}, false, q, decodeContact, keep)
 }
 
 // Message reads one live message.
 func (s *Store) Message(ctx context.Context, id string) (contact.Message, error) {
-	item, err := s.get(ctx, s.key("contact", id), contactSK)
-	if err != nil {
-		return contact.Message{}, fmt.Errorf("read contact message: %w", err)
-	}
-	if item == nil {
-		return contact.Message{}, contact.ErrNotFound
-	}
-	return decodeContact(item)
+	return liveAs(ctx, s, s.key("contact", id), contactSK, "contact message", contact.ErrNotFound, decodeContact)
 }
 
 // Done marks a live, open message done, with its audit entry, all or
 // nothing.
 func (s *Store) Done(ctx context.Context, id string, at time.Time, by string, e audit.Entry) error {
-	auditPut, err := s.auditPut(e)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
+	return s.changeAudited(ctx, types.TransactWriteItem{Update: &types.Update{
 		TableName:        &s.Table,
 		Key:              keyOf(s.key("contact", id), contactSK),
 		UpdateExpression: aws.String("SET #status = :done, doneAt = :at, doneBy = :by"),
@@ -103,12 +66,5 @@ func (s *Store) Done(ctx context.Context, id string, at time.Time, by string, e 
 			":by":   str(by),
 			":now":  num(epoch(s.Now())),
 		},
-	}}, auditPut})
-	if codes, ok := cancellation(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
-		return contact.ErrState
-	}
-	if err != nil {
-		return fmt.Errorf("mark message done: %w", err)
-	}
-	return nil
+	}}, e, "mark message done", contact.ErrState)
 }

@@ -43,15 +43,7 @@ func (s *Store) Registrations(ctx context.Context, eventID string, statuses []ev
 	if err != nil {
 		return listing.Page[event.Registration]{}, err
 	}
-	page := listing.Page[event.Registration]{Next: next, Items: make([]event.Registration, 0, len(items))}
-	for _, item := range items {
-		r, err := decodeReg(item)
-		if err != nil {
-			return listing.Page[event.Registration]{}, err
-		}
-		page.Items = append(page.Items, r)
-	}
-	return page, nil
+	return pageOf(items, next, decodeReg)
 }
 
 // sequencePage reads one page of a list made of index partitions one after

@@ -78,11 +78,8 @@ func (ro *Roster) Export(ctx context.Context, eventID string, rq RosterQuery, by
 	} else {
 		page.Items, err = ro.all(ctx, e.ID, statuses)
 	}
-	if errors.Is(err, listing.ErrCursor) {
-		return Event{}, listing.Page[Registration]{}, apperr.Wrap(apperr.Malformed, "problem.cursor", err)
-	}
 	if err != nil {
-		return Event{}, listing.Page[Registration]{}, apperr.OrUnavailable(err)
+		return Event{}, listing.Page[Registration]{}, listing.Err(err)
 	}
 	names := make([]string, len(statuses))
 	for i, st := range statuses {

@@ -93,17 +93,6 @@ func pageQuery(r *http.Request) (listing.Query, error) {
 	return q, nil
 }
 
-// listErr is the answer to a listing's error: a cursor no page handed out
-// is the client's mistake.
-func listErr(err error) error {
-	if errors.Is(err, listing.ErrCursor) {
-		var f apperr.Fields
-		f.Add("cursor", "invalid", "")
-		return &apperr.Error{Code: apperr.Malformed, Message: "problem.cursor", Fields: f, Err: err}
-	}
-	return apperr.OrUnavailable(err)
-}
-
 // decodeOptional is decode for bodies that may be left out entirely, as
 // for an approval without a note.
 func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
@@ -137,7 +126,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := a.Admin.Audit.Audit(r.Context(), q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, listing.Err(err))
 		return
 	}
 	out := make([]auditJSON, 0, len(page.Items))

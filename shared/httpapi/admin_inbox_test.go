@@ -157,27 +157,14 @@ func TestAdminMessages(t *testing.T) {
 	})
 
 	t.Run("bad requests", func(t *testing.T) {
-		for _, tt := range []struct {
-			method, path string
-			status       int
-			field        string
-		}{
+		f.wantProblems(t, []badRequest{
 			{"GET", "/admin/messages?topic=weather", 422, "topic"},
 			{"GET", "/admin/messages?status=closed", 422, "status"},
 			{"GET", "/admin/messages?cursor=!!!", 400, "cursor"},
 			{"POST", "/admin/messages/" + id.New(f.clock.Now()) + "/done", 404, ""},
 			{"POST", "/admin/messages/NOT-AN-ID/done", 404, ""},
 			{"GET", "/admin/messages/" + general + "/done", 405, ""},
-		} {
-			r := f.admin(t, tt.method, tt.path, nil)
-			if r.status != tt.status {
-				t.Errorf("%s %s: status %d, want %d; body %s", tt.method, tt.path, r.status, tt.status, r.body)
-				continue
-			}
-			if p := decodeProblem(t, r); tt.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tt.field) {
-				t.Errorf("%s: errors %+v, want field %s", tt.path, p.Errors, tt.field)
-			}
-		}
+		})
 	})
 }
 
@@ -288,45 +275,21 @@ func TestAdminMail(t *testing.T) {
 	})
 
 	t.Run("only parked mail can be retried", func(t *testing.T) {
-		for _, tt := range []struct {
-			mailID string
-			status int
-		}{
-			{parkedAck, 409}, // pending again
-			{toInbox, 409},   // sent
-			{second[0], 409}, // pending
-			{id.New(f.clock.Now()), 404},
-			{"not-an-id", 404},
-		} {
-			before := f.db.Snapshot(t)
-			r := f.admin(t, "POST", "/admin/mail/"+tt.mailID+"/retry", nil)
-			if r.status != tt.status {
-				t.Errorf("%s: status %d, want %d; body %s", tt.mailID, r.status, tt.status, r.body)
-			}
-			decodeProblem(t, r)
-			f.db.Unchanged(t, before)
-		}
+		f.wantProblems(t, []badRequest{
+			{"POST", "/admin/mail/" + parkedAck + "/retry", 409, ""}, // pending again
+			{"POST", "/admin/mail/" + toInbox + "/retry", 409, ""},   // sent
+			{"POST", "/admin/mail/" + second[0] + "/retry", 409, ""}, // pending
+			{"POST", "/admin/mail/" + id.New(f.clock.Now()) + "/retry", 404, ""},
+			{"POST", "/admin/mail/not-an-id/retry", 404, ""},
+		})
 	})
 
 	t.Run("bad list parameters", func(t *testing.T) {
-		for _, tt := range []struct {
-			query  string
-			status int
-			field  string
-		}{
-			{"?status=bounced", 422, "status"},
-			{"?cursor=!!!", 400, "cursor"},
-			{"?limit=201", 400, "limit"},
-		} {
-			r := f.admin(t, "GET", "/admin/mail"+tt.query, nil)
-			if r.status != tt.status {
-				t.Errorf("%s: status %d, want %d", tt.query, r.status, tt.status)
-				continue
-			}
-			if p := decodeProblem(t, r); len(p.Errors) == 0 || p.Errors[0].Field != tt.field {
-				t.Errorf("%s: errors %+v, want field %s", tt.query, p.Errors, tt.field)
-			}
-		}
+		f.wantProblems(t, []badRequest{
+			{"GET", "/admin/mail?status=bounced", 422, "status"},
+			{"GET", "/admin/mail?cursor=!!!", 400, "cursor"},
+			{"GET", "/admin/mail?limit=201", 400, "limit"},
+		})
 	})
 }
 
@@ -397,6 +360,7 @@ func TestAdminSuppressions(t *testing.T) {
 	})
 
 	t.Run("bad hashes are unknown", func(t *testing.T) {
+		var reqs []badRequest
 		for _, h := range []string{
 			strings.Repeat("a", 64),                  // well-formed, suppressed nowhere
 			strings.ToUpper(hash("alt@example.org")), // upper case
@@ -405,13 +369,8 @@ func TestAdminSuppressions(t *testing.T) {
 			strings.Repeat("g", 64),                  // not hex
 			"alt@example.org",                        // an address
 		} {
-			before := f.db.Snapshot(t)
-			r := f.admin(t, "DELETE", "/admin/suppressions/"+url.PathEscape(h), nil)
-			if r.status != http.StatusNotFound {
-				t.Errorf("%q: status %d, want 404", h, r.status)
-			}
-			decodeProblem(t, r)
-			f.db.Unchanged(t, before)
+			reqs = append(reqs, badRequest{"DELETE", "/admin/suppressions/" + url.PathEscape(h), 404, ""})
 		}
+		f.wantProblems(t, reqs)
 	})
 }

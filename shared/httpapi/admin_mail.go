@@ -45,7 +45,7 @@ func (a *API) adminListMail(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := a.Admin.Outbox.Mails(r.Context(), r.URL.Query().Get("status"), q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, err)
 		return
 	}
 	out := make([]mailJSON, 0, len(page.Items))
@@ -83,7 +83,7 @@ func (a *API) adminListSuppressions(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := a.Admin.Outbox.Suppressions(r.Context(), q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, err)
 		return
 	}
 	out := make([]suppressionJSON, 0, len(page.Items))

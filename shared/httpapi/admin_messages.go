@@ -45,7 +45,7 @@ func (a *API) adminListMessages(w http.ResponseWriter, r *http.Request) {
 	f := contact.Filter{Topic: r.URL.Query().Get("topic"), Status: r.URL.Query().Get("status")}
 	page, err := a.Admin.Messages.List(r.Context(), f, q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, err)
 		return
 	}
 	out := make([]messageJSON, 0, len(page.Items))

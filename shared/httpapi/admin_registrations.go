@@ -55,7 +55,7 @@ func (a *API) adminRegistrations(w http.ResponseWriter, r *http.Request) {
 	}
 	e, page, err := a.Admin.Roster.Export(r.Context(), r.PathValue("id"), rq, actor(r))
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, err)
 		return
 	}
 	if asCSV {

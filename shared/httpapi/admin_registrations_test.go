@@ -276,31 +276,46 @@ func TestAdminRegistrations(t *testing.T) {
 	})
 
 	t.Run("bad requests", func(t *testing.T) {
-		for _, tt := range []struct {
-			path   string
-			status int
-			field  string
-		}{
-			{"/admin/events/" + id.New(f.clock.Now()) + "/registrations", 404, ""},
-			{"/admin/events/" + id.New(f.clock.Now()) + "/registrations?format=csv", 404, ""},
-			{"/admin/events/not-an-id/registrations", 404, ""},
-			{"/admin/events/" + e.ID + "/registrations?status=maybe", 422, "status"},
-			{"/admin/events/" + e.ID + "/registrations?status=confirmed,maybe", 422, "status"},
-			{"/admin/events/" + e.ID + "/registrations?format=xlsx", 422, "format"},
-			{"/admin/events/" + e.ID + "/registrations?cursor=!!!", 400, "cursor"},
-			{"/admin/events/" + e.ID + "/registrations?cursor=" + url.QueryEscape("OTk6eA"), 400, "cursor"},
-			{"/admin/events/" + e.ID + "/registrations?limit=0", 400, "limit"},
-		} {
-			r := f.admin(t, "GET", tt.path, nil)
-			if r.status != tt.status {
-				t.Errorf("%s: status %d, want %d; body %s", tt.path, r.status, tt.status, r.body)
-				continue
-			}
-			if p := decodeProblem(t, r); tt.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tt.field) {
-				t.Errorf("%s: errors %+v, want field %s", tt.path, p.Errors, tt.field)
-			}
-		}
+		path := "/admin/events/" + e.ID + "/registrations"
+		f.wantProblems(t, []badRequest{
+			{"GET", "/admin/events/" + id.New(f.clock.Now()) + "/registrations", 404, ""},
+			{"GET", "/admin/events/" + id.New(f.clock.Now()) + "/registrations?format=csv", 404, ""},
+			{"GET", "/admin/events/not-an-id/registrations", 404, ""},
+			{"GET", path + "?status=maybe", 422, "status"},
+			{"GET", path + "?status=confirmed,maybe", 422, "status"},
+			{"GET", path + "?format=xlsx", 422, "format"},
+			{"GET", path + "?cursor=!!!", 400, "cursor"},
+			{"GET", path + "?cursor=" + url.QueryEscape("OTk6eA"), 400, "cursor"}, // partition 99
+			{"GET", path + "?limit=0", 400, "limit"},
+			{"POST", path, 405, ""},
+		})
 	})
+}
+
+// badRequest is a request made wrong, and the problem it must get.
+type badRequest struct {
+	method, path string
+	status       int
+	field        string // the field the problem names first; "" checks none
+}
+
+// wantProblems sends each request as a coordinator and checks that it is
+// refused as said, with a problem document, and changes nothing stored
+// (no audit entry either).
+func (f *fixture) wantProblems(t *testing.T, reqs []badRequest) {
+	t.Helper()
+	for _, tt := range reqs {
+		before := f.db.Snapshot(t)
+		r := f.admin(t, tt.method, tt.path, nil)
+		if r.status != tt.status {
+			t.Errorf("%s %s: status %d, want %d; body %s", tt.method, tt.path, r.status, tt.status, r.body)
+			continue
+		}
+		if p := decodeProblem(t, r); tt.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tt.field) {
+			t.Errorf("%s %s: errors %+v, want field %s", tt.method, tt.path, p.Errors, tt.field)
+		}
+		f.db.Unchanged(t, before)
+	}
 }
 
 // checkRosterCSV parses an attendee list back as a spreadsheet would and

@@ -86,10 +86,7 @@ func (a *Admin) Mails(ctx context.Context, status string, q listing.Query) (list
 		return listing.Page[Record]{}, f.Err()
 	}
 	page, err := a.Store.Mails(ctx, st, q)
-	if errors.Is(err, listing.ErrCursor) {
-		return page, apperr.Wrap(apperr.Malformed, "problem.cursor", err)
-	}
-	return page, apperr.OrUnavailable(err)
+	return page, listing.Err(err)
 }
 
 // Retry sends a parked mail back to pending, due at once. Its attempts
@@ -126,10 +123,7 @@ func (a *Admin) Retry(ctx context.Context, mailID string, by auth.Coordinator) (
 // Suppressions lists the suppressed addresses, newest first.
 func (a *Admin) Suppressions(ctx context.Context, q listing.Query) (listing.Page[Suppression], error) {
 	page, err := a.Store.Suppressions(ctx, q)
-	if errors.Is(err, listing.ErrCursor) {
-		return page, apperr.Wrap(apperr.Malformed, "problem.cursor", err)
-	}
-	return page, apperr.OrUnavailable(err)
+	return page, listing.Err(err)
 }
 
 // Unsuppress lets mail reach an address again. The audit entry names the
