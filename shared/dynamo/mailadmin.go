@@ -37,19 +37,16 @@ func decodeMailRecord(item map[string]types.AttributeValue) (outbox.Record, erro
 				To: it.To, Cc: it.Cc, ReplyTo: it.ReplyTo, ReplyToName: it.ReplyToName,
 				Data: it.Data, TokenNonce: it.TokenNonce, CreatedAt: parseTS(it.CreatedAt),
 			},
-			Status:    outbox.Status(it.Status),
-			Attempts:  it.Attempts,
-			LastError: it.LastError,
+			Status:        outbox.Status(it.Status),
+			Attempts:      it.Attempts,
+			NextAttemptAt: parseTS(it.NextAttemptAt),
+			LeaseUntil:    parseTS(it.LeaseUntil),
+			LastError:     it.LastError,
 		},
+		ParkedAt:  parseTS(it.ParkedAt),
+		SentAt:    parseTS(it.SentAt),
+		RetriedAt: parseTS(it.RetriedAt),
 		RetriedBy: it.RetriedBy,
-	}
-	for dst, src := range map[*time.Time]string{
-		&r.NextAttemptAt: it.NextAttemptAt, &r.LeaseUntil: it.LeaseUntil,
-		&r.ParkedAt: it.ParkedAt, &r.SentAt: it.SentAt, &r.RetriedAt: it.RetriedAt,
-	} {
-		if src != "" {
-			*dst = parseTS(src)
-		}
 	}
 	if r.Status == outbox.Sent {
 		// MarkSent removes these; an emulator that ignores REMOVE keeps

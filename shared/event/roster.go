@@ -58,10 +58,10 @@ type RosterQuery struct {
 // they were read. The entry is written before anything is answered: no
 // list leaves unrecorded.
 func (ro *Roster) Export(ctx context.Context, eventID string, rq RosterQuery, by auth.Coordinator) (Event, listing.Page[Registration], error) {
-	statuses, err := rosterStatuses(rq.Statuses)
 	if !id.Valid(eventID) {
 		return Event{}, listing.Page[Registration]{}, apperr.New(apperr.NotFound, "problem.event_not_found")
 	}
+	statuses, err := rosterStatuses(rq.Statuses)
 	if err != nil {
 		return Event{}, listing.Page[Registration]{}, err
 	}
