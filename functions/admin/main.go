@@ -8,9 +8,11 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/apigw"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
@@ -35,6 +37,9 @@ func main() {
 					Keys:   env.Keys,
 					Now:    time.Now,
 				},
+				Roster:   &event.Roster{Store: env.Store, Config: env.Config, Now: time.Now},
+				Messages: &contact.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now},
+				Outbox:   &outbox.Admin{Store: env.Store, Config: env.Config, Now: time.Now},
 			},
 			Log: env.Log,
 			Now: time.Now,

@@ -6,7 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
@@ -32,6 +38,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if _, err := partners.Confirm(ctx, keys.Token(confirm.TokenNonce)); err != nil {
 		t.Fatal(err)
 	}
+	ev := signedUpEvent(t, store, cfg, keys, clock)
 
 	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/admin"), testenv.FunctionEnv(t, db, nil))
 
@@ -48,21 +55,33 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		// the applicant typed it.
 		testenv.Case("post-people-export.json", 200, "application/json", []string{`"email":"Rie-Admin@example.org"`,
 			`"applications":[{"id":"` + res.ID + `"`, `"status":"approved"`, `"template":"partner.review"`, `"suppressions":[]`}, nil),
-		testenv.Case("get-audit.json", 200, "application/json", []string{`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`,
-			`"action":"privacy.export"`, `"applications":"1"`, `"mails":"3"`}, nil),
+		// The attendee list as a download: text, not base64, so it reaches
+		// the browser byte for byte.
+		testenv.Case("get-registrations-csv.json", 200, "text/csv; charset=utf-8",
+			[]string{"\uFEFFStatus;Wartelistenplatz;Name;", "\r\nbestätigt;;Jürgen Größe;", "\r\nbestätigt;;Олена Шевченко;", "\r\nWarteliste;1;'=HYPERLINK(1);formel@example.org;"},
+			map[string]string{"Content-Disposition": `attachment; filename="anmeldungen-` + ev.StartsAt.In(i18n.Berlin).Format("2006-01-02") + "-" + ev.ID + `.csv"`}),
+		testenv.Case("get-audit.json", 200, "application/json", []string{
+			`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`,
+			`"action":"privacy.export"`, `"applications":"1"`, `"mails":"3"`,
+			`"action":"registrations.export"`, `"target":"event/` + ev.ID + `"`, `"rows":"3"`,
+		}, nil),
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.Fixture, ".json"), func(t *testing.T) {
-			resp := fn.InvokeAPI(t, tt, "APP_ID", res.ID)
+			resp := fn.InvokeAPI(t, tt, "APP_ID", res.ID, "EVENT_ID", ev.ID)
 			if id := resp.Headers["X-Request-Id"]; !strings.HasPrefix(id, "fixture-") {
 				t.Errorf("X-Request-Id %q, want API Gateway's request id", id)
+			}
+			if resp.IsBase64Encoded {
+				t.Errorf("body base64-encoded: %.100s", resp.Body)
 			}
 		})
 	}
 
 	t.Run("logs hold no personal data and no token", func(t *testing.T) {
 		out := fn.Output()
-		for _, secret := range []string{"rie-admin@example.org", "Rie-Admin", "Denk bunt", "Willkommen", "eyJraWQi", "koordination@example.org"} {
+		for _, secret := range []string{"rie-admin@example.org", "Rie-Admin", "Denk bunt", "Willkommen", "eyJraWQi", "koordination@example.org",
+			"Größe", "Олена", "juergen@example.org", "HYPERLINK"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("log output contains %q", secret)
 			}
@@ -71,4 +90,32 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			t.Errorf("no JSON request log line in:\n%s", out)
 		}
 	})
+}
+
+// signedUpEvent is a small event with two confirmed people and one
+// waiting, one of them with a name a spreadsheet would run as a formula.
+func signedUpEvent(t *testing.T, store *dynamo.Store, cfg *network.Config, keys *secret.Keys, clock *testenv.Clock) event.Event {
+	t.Helper()
+	ctx := context.Background()
+	now := clock.Now()
+	e := event.Event{
+		ID:       id.New(now),
+		Title:    network.Text{"de": "Netzwerktreffen"},
+		StartsAt: now.Add(10 * 24 * time.Hour), EndsAt: now.Add(10*24*time.Hour + 2*time.Hour),
+		Location: event.Location{Name: "Landratsamt", Address: "Erzberger Allee 14, 36433 Bad Salzungen"},
+		Capacity: 2, RegistrationDeadline: now.Add(9 * 24 * time.Hour), Published: true,
+	}
+	if err := store.PutEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clock.Now}
+	for _, p := range []struct{ name, addr string }{
+		{"Jürgen Größe", "juergen@example.org"}, {"Олена Шевченко", "olena@example.org"}, {"=HYPERLINK(1)", "formel@example.org"},
+	} {
+		clock.Advance(time.Second)
+		if _, err := events.Register(ctx, e.ID, event.Input{Name: p.name, Email: p.addr, Consent: true}, "de"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
@@ -86,6 +87,9 @@ func everything() *httpapi.API {
 			Partners: &partner.Service{},
 			Audit:    audit.Store(nil),
 			Privacy:  &privacy.Service{},
+			Roster:   &event.Roster{},
+			Messages: &contact.Service{},
+			Outbox:   &outbox.Admin{},
 		},
 	}
 }

@@ -142,16 +142,20 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	}
 	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
 		Events:   s.Events,
-		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now},
+		Contact:  messages,
 		Admin: &httpapi.Admin{
 			Auth:     verifier,
 			Partners: partners,
 			Audit:    store,
 			Privacy:  &privacy.Service{Store: store, Events: s.Events, Config: cfg, Keys: keys, Now: now},
+			Roster:   &event.Roster{Store: store, Config: cfg, Now: now},
+			Messages: messages,
+			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: now},
 		},
 		Log: log,
 		Now: now,

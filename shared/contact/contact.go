@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
+	"github.com/wartburgkreis/netzwerk/shared/audit"
 	"github.com/wartburgkreis/netzwerk/shared/email"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/listing"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -54,11 +56,24 @@ type Message struct {
 	ConsentVer string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// Status is open until a coordinator marks the message done.
+	Status Status
+	DoneAt time.Time
+	DoneBy string
 }
 
 // Store keeps messages: the message and both mails in one transaction.
 type Store interface {
 	Submit(ctx context.Context, m Message, mails []outbox.Mail) error
+
+	// Messages pages through the live messages newest first, keeping those
+	// keep accepts.
+	Messages(ctx context.Context, keep func(Message) bool, q listing.Query) (listing.Page[Message], error)
+	// Message reads one live message (ErrNotFound).
+	Message(ctx context.Context, id string) (Message, error)
+	// Done marks an open message done by a coordinator, with its audit
+	// entry; ErrState if it is not open (any more).
+	Done(ctx context.Context, id string, at time.Time, by string, e audit.Entry) error
 }
 
 // Service runs the contact form.
@@ -97,6 +112,7 @@ func (s *Service) Submit(ctx context.Context, in Input, locale string) (Message,
 	m.ConsentAt, m.ConsentVer = now, cfg.Privacy.Version
 	m.CreatedAt = now
 	m.ExpiresAt = now.Add(network.Days(cfg.Retention.ContactMessageDays))
+	m.Status = Open
 	if err := s.Store.Submit(ctx, m, s.mails(m, now)); err != nil {
 		return Message{}, apperr.OrUnavailable(err)
 	}

@@ -336,7 +336,7 @@ func TestSubmitStores(t *testing.T) {
 			EmailHash: e.keys.EmailHash(email.Key(addr)), Phone: "03695 123456", Topic: "general",
 			Network: "eisenach", Text: text, Locale: "en", Inbox: "netzwerk-eisenach@example.org",
 			ConsentAt: start, ConsentVer: "2026-02-27", CreatedAt: start,
-			ExpiresAt: start.Add(180 * 24 * time.Hour),
+			ExpiresAt: start.Add(180 * 24 * time.Hour), Status: contact.Open,
 		}
 		equal(t, "message", m, want)
 	})
@@ -369,6 +369,7 @@ func TestSubmitStores(t *testing.T) {
 			"consentAt":      at,
 			"consentVersion": "2026-02-27",
 			"createdAt":      at,
+			"status":         "open",
 			"expiresAt":      strconv.FormatInt(start.Add(time.Duration(e.cfg.Retention.ContactMessageDays)*24*time.Hour).Unix(), 10),
 		}
 		equal(t, "item", got, want)

@@ -68,19 +68,15 @@ func (s *Store) Record(ctx context.Context, e audit.Entry) error {
 
 // Audit lists the trail, newest first.
 func (s *Store) Audit(ctx context.Context, q listing.Query) (listing.Page[audit.Entry], error) {
-	items, next, err := s.indexPage(ctx, []string{s.auditPK()}, false, q, nil)
-	if err != nil {
-		return listing.Page[audit.Entry]{}, err
+	return listPage(ctx, s, []string{s.auditPK()}, false, q, decodeAudit, nil)
+}
+
+func decodeAudit(item map[string]types.AttributeValue) (audit.Entry, error) {
+	var it auditItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return audit.Entry{}, fmt.Errorf("unmarshal audit entry: %w", err)
 	}
-	page := listing.Page[audit.Entry]{Next: next, Items: make([]audit.Entry, 0, len(items))}
-	for _, item := range items {
-		var it auditItem
-		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-			return listing.Page[audit.Entry]{}, fmt.Errorf("unmarshal audit entry: %w", err)
-		}
-		page.Items = append(page.Items, audit.Entry{
-			ID: it.ID, At: parseTS(it.At), Actor: it.Actor, Action: it.Action, Target: it.Target, Detail: it.Detail,
-		})
-	}
-	return page, nil
+	return audit.Entry{
+		ID: it.ID, At: parseTS(it.At), Actor: it.Actor, Action: it.Action, Target: it.Target, Detail: it.Detail,
+	}, nil
 }

@@ -14,6 +14,8 @@ import (
 
 var _ contact.Store = (*Store)(nil)
 
+const contactSK = "contact"
+
 type contactItem struct {
 	PK         string `dynamodbav:"pk"`
 	SK         string `dynamodbav:"sk"`
@@ -34,18 +36,23 @@ type contactItem struct {
 	ConsentVer string `dynamodbav:"consentVersion"`
 	CreatedAt  string `dynamodbav:"createdAt"`
 	ExpiresAt  int64  `dynamodbav:"expiresAt"`
+	// Status is absent on messages stored before coordinators could mark
+	// them done; absent reads as open.
+	Status string `dynamodbav:"status,omitempty"`
+	DoneAt string `dynamodbav:"doneAt,omitempty"`
+	DoneBy string `dynamodbav:"doneBy,omitempty"`
 }
 
 // Submit writes a contact message and its mails in one transaction. The
 // index lists messages by arrival for the coordinators.
 func (s *Store) Submit(ctx context.Context, m contact.Message, mails []outbox.Mail) error {
 	item, err := attributevalue.MarshalMap(contactItem{
-		PK: s.key("contact", m.ID), SK: "contact",
+		PK: s.key("contact", m.ID), SK: contactSK,
 		GSI1PK: s.key("contacts", "all"), GSI1SK: ts(m.CreatedAt) + "#" + m.ID,
 		ID: m.ID, Reference: m.Reference, Name: m.Name, Email: m.Email, EmailHash: m.EmailHash,
 		Phone: m.Phone, Topic: m.Topic, Network: m.Network, Text: m.Text, Locale: m.Locale,
 		Inbox: m.Inbox, ConsentAt: ts(m.ConsentAt), ConsentVer: m.ConsentVer,
-		CreatedAt: ts(m.CreatedAt), ExpiresAt: m.ExpiresAt.Unix(),
+		CreatedAt: ts(m.CreatedAt), ExpiresAt: m.ExpiresAt.Unix(), Status: string(m.Status),
 	})
 	if err != nil {
 		return fmt.Errorf("marshal contact message: %w", err)

@@ -114,26 +114,8 @@ func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time)
 	if err != nil {
 		return outbox.Item{}, fmt.Errorf("claim mail: %w", err)
 	}
-	return decodeMail(out.Attributes)
-}
-
-func decodeMail(item map[string]types.AttributeValue) (outbox.Item, error) {
-	var it mailItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return outbox.Item{}, fmt.Errorf("unmarshal mail: %w", err)
-	}
-	return outbox.Item{
-		Mail: outbox.Mail{
-			ID: it.ID, Template: it.Template, Locale: it.Locale,
-			To: it.To, Cc: it.Cc, ReplyTo: it.ReplyTo, ReplyToName: it.ReplyToName,
-			Data: it.Data, TokenNonce: it.TokenNonce, CreatedAt: parseTS(it.CreatedAt),
-		},
-		Status:        outbox.Status(it.Status),
-		Attempts:      it.Attempts,
-		NextAttemptAt: parseTS(it.NextAttemptAt),
-		LeaseUntil:    parseTS(it.LeaseUntil),
-		LastError:     it.LastError,
-	}, nil
+	rec, err := decodeMailRecord(out.Attributes)
+	return rec.Item, err
 }
 
 // finish applies a state change if the caller still holds the lease.

@@ -329,33 +329,7 @@ func (s *Store) List(ctx context.Context, statuses []partner.Status, keep func(p
 	for i, st := range statuses {
 		pks[i] = s.appsPK(st)
 	}
-	var decodeErr error
-	items, next, err := s.indexPage(ctx, pks, false, q, func(item map[string]types.AttributeValue) bool {
-		if keep == nil {
-			return true
-		}
-		app, err := decodeApp(item)
-		if err != nil {
-			decodeErr = err
-			return false
-		}
-		return keep(app)
-	})
-	if err == nil {
-		err = decodeErr
-	}
-	if err != nil {
-		return listing.Page[partner.Application]{}, err
-	}
-	page := listing.Page[partner.Application]{Next: next, Items: make([]partner.Application, 0, len(items))}
-	for _, item := range items {
-		app, err := decodeApp(item)
-		if err != nil {
-			return listing.Page[partner.Application]{}, err
-		}
-		page.Items = append(page.Items, app)
-	}
-	return page, nil
+	return listPage(ctx, s, pks, false, q, decodeApp, keep)
 }
 
 // Decide replaces an application pending review with its decided form

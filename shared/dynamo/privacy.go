@@ -26,8 +26,6 @@ import (
 
 var _ privacy.Store = (*Store)(nil)
 
-const contactSK = "contact"
-
 // maxTransactItems is DynamoDB's limit on the items of one transaction.
 const maxTransactItems = 100
 
@@ -267,12 +265,12 @@ func (s *Store) Find(ctx context.Context, sub privacy.Subject) (privacy.Records,
 				out.ContactMessages = append(out.ContactMessages, m)
 			}
 		case privacy.Mails:
-			var m outbox.Item
-			if m, err = decodeMail(h.item); err == nil {
-				out.Mails = append(out.Mails, m)
+			var rec outbox.Record
+			if rec, err = decodeMailRecord(h.item); err == nil {
+				out.Mails = append(out.Mails, rec.Item)
 			}
 		case privacy.Suppressions:
-			var sup privacy.Suppression
+			var sup outbox.Suppression
 			if sup, err = decodeSuppression(h.item); err == nil {
 				out.Suppressions = append(out.Suppressions, sup)
 			}
@@ -284,7 +282,7 @@ func (s *Store) Find(ctx context.Context, sub privacy.Subject) (privacy.Records,
 	sortBy(out.Applications, func(a partner.Application) (time.Time, string) { return a.CreatedAt, a.ID })
 	sortBy(out.Registrations, func(r privacy.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 	sortBy(out.ContactMessages, func(m contact.Message) (time.Time, string) { return m.CreatedAt, m.ID })
-	sortBy(out.Suppressions, func(m privacy.Suppression) (time.Time, string) { return m.At, m.Email })
+	sortBy(out.Suppressions, func(m outbox.Suppression) (time.Time, string) { return m.At, m.Email })
 	sortBy(out.Mails, func(m outbox.Item) (time.Time, string) { return m.CreatedAt, m.ID })
 	return out, nil
 }
@@ -296,31 +294,6 @@ func sortBy[T any](list []T, key func(T) (time.Time, string)) {
 		tb, ib := key(b)
 		return cmp.Or(ta.Compare(tb), cmp.Compare(ia, ib))
 	})
-}
-
-func decodeContact(item map[string]types.AttributeValue) (contact.Message, error) {
-	var it contactItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return contact.Message{}, fmt.Errorf("unmarshal contact message: %w", err)
-	}
-	return contact.Message{
-		ID: it.ID, Reference: it.Reference, Name: it.Name, Email: it.Email, EmailHash: it.EmailHash,
-		Phone: it.Phone, Topic: it.Topic, Network: it.Network, Text: it.Text, Locale: it.Locale,
-		Inbox: it.Inbox, ConsentAt: parseTS(it.ConsentAt), ConsentVer: it.ConsentVer,
-		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
-	}, nil
-}
-
-func decodeSuppression(item map[string]types.AttributeValue) (privacy.Suppression, error) {
-	var it struct {
-		Email  string `dynamodbav:"email"`
-		Reason string `dynamodbav:"reason"`
-		At     string `dynamodbav:"at"`
-	}
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return privacy.Suppression{}, fmt.Errorf("unmarshal suppression: %w", err)
-	}
-	return privacy.Suppression{Email: it.Email, Reason: it.Reason, At: parseTS(it.At)}, nil
 }
 
 // ErasePass scans once and erases what holds sub: registrations first free

@@ -16,6 +16,18 @@ var _ outbox.Suppressions = (*Store)(nil)
 
 const suppressionSK = "suppression"
 
+type suppressionItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	GSI1PK    string `dynamodbav:"gsi1pk"`
+	GSI1SK    string `dynamodbav:"gsi1sk"`
+	Email     string `dynamodbav:"email"`
+	EmailHash string `dynamodbav:"emailHash"`
+	Reason    string `dynamodbav:"reason"`
+	At        string `dynamodbav:"at"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
 // SuppressionRetention is how long an address stays suppressed after its
 // last bounce or complaint.
 const SuppressionRetention = 365 * 24 * time.Hour
@@ -25,17 +37,7 @@ const SuppressionRetention = 365 * 24 * time.Hour
 // hash, so erasure by address finds it.
 func (s *Store) Suppress(ctx context.Context, addr, reason string, at time.Time) error {
 	hash := s.hashEmail(addr)
-	item, err := attributevalue.MarshalMap(struct {
-		PK        string `dynamodbav:"pk"`
-		SK        string `dynamodbav:"sk"`
-		GSI1PK    string `dynamodbav:"gsi1pk"`
-		GSI1SK    string `dynamodbav:"gsi1sk"`
-		Email     string `dynamodbav:"email"`
-		EmailHash string `dynamodbav:"emailHash"`
-		Reason    string `dynamodbav:"reason"`
-		At        string `dynamodbav:"at"`
-		ExpiresAt int64  `dynamodbav:"expiresAt"`
-	}{
+	item, err := attributevalue.MarshalMap(suppressionItem{
 		PK: s.key("suppressed", hash), SK: suppressionSK,
 		GSI1PK: s.key("suppressions", "all"), GSI1SK: ts(at) + "#" + hash,
 		Email: addr, EmailHash: hash, Reason: reason, At: ts(at),

@@ -8,7 +8,10 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/audit"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/listing"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/privacy"
 )
@@ -20,7 +23,14 @@ type Admin struct {
 	Auth     auth.Authenticator
 	Partners *partner.Service
 	Audit    audit.Store
-	Privacy  *privacy.Service
+	// Privacy answers requests for access and erasure by email address.
+	Privacy *privacy.Service
+	// Roster lists who comes to an event.
+	Roster *event.Roster
+	// Messages are the contact form's messages.
+	Messages *contact.Service
+	// Outbox is mail that could not be delivered, and suppressed addresses.
+	Outbox *outbox.Admin
 }
 
 func (a *API) adminRoutes(rt *router) {
@@ -36,6 +46,19 @@ func (a *API) adminRoutes(rt *router) {
 	if ad.Privacy != nil {
 		rt.handle(http.MethodPost, "/admin/people/export", a.coordinator(a.exportPerson))
 		rt.handle(http.MethodPost, "/admin/people/erase", a.coordinator(a.erasePerson))
+	}
+	if ad.Roster != nil {
+		rt.handle(http.MethodGet, "/admin/events/{id}/registrations", a.coordinator(a.adminRegistrations))
+	}
+	if ad.Messages != nil {
+		rt.handle(http.MethodGet, "/admin/messages", a.coordinator(a.adminListMessages))
+		rt.handle(http.MethodPost, "/admin/messages/{id}/done", a.coordinator(a.adminMessageDone))
+	}
+	if ad.Outbox != nil {
+		rt.handle(http.MethodGet, "/admin/mail", a.coordinator(a.adminListMail))
+		rt.handle(http.MethodPost, "/admin/mail/{id}/retry", a.coordinator(a.adminRetryMail))
+		rt.handle(http.MethodGet, "/admin/suppressions", a.coordinator(a.adminListSuppressions))
+		rt.handle(http.MethodDelete, "/admin/suppressions/{hash}", a.coordinator(a.adminDeleteSuppression))
 	}
 }
 
@@ -77,17 +100,6 @@ func pageQuery(r *http.Request) (listing.Query, error) {
 	return q, nil
 }
 
-// listErr is the answer to a listing's error: a cursor no page handed out
-// is the client's mistake.
-func listErr(err error) error {
-	if errors.Is(err, listing.ErrCursor) {
-		var f apperr.Fields
-		f.Add("cursor", "invalid", "")
-		return &apperr.Error{Code: apperr.Malformed, Message: "problem.cursor", Fields: f, Err: err}
-	}
-	return apperr.OrUnavailable(err)
-}
-
 // decodeOptional is decode for bodies that may be left out entirely, as
 // for an approval without a note.
 func decodeOptional(w http.ResponseWriter, r *http.Request, dst any) error {
@@ -121,7 +133,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := a.Admin.Audit.Audit(r.Context(), q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, listing.Err(err))
 		return
 	}
 	out := make([]auditJSON, 0, len(page.Items))

@@ -57,7 +57,7 @@ func (a *API) adminListPartners(w http.ResponseWriter, r *http.Request) {
 	f := partner.Filter{Status: r.URL.Query().Get("status"), Network: r.URL.Query().Get("network")}
 	page, err := a.Admin.Partners.List(r.Context(), f, q)
 	if err != nil {
-		a.fail(w, r, listErr(err))
+		a.fail(w, r, err)
 		return
 	}
 	out := make([]applicationJSON, 0, len(page.Items))

@@ -17,16 +17,16 @@ type personJSON struct {
 // exportJSON is everything stored about one address, grouped by kind, as a
 // coordinator hands it to the person.
 type exportJSON struct {
-	Email           string             `json:"email"`
-	ExportedAt      string             `json:"exportedAt"`
-	Applications    []applicationJSON  `json:"applications"`
-	Registrations   []registrationJSON `json:"registrations"`
-	ContactMessages []contactJSON      `json:"contactMessages"`
-	Mails           []mailJSON         `json:"mails"`
-	Suppressions    []suppressionJSON  `json:"suppressions"`
+	Email           string                   `json:"email"`
+	ExportedAt      string                   `json:"exportedAt"`
+	Applications    []applicationJSON        `json:"applications"`
+	Registrations   []exportRegistrationJSON `json:"registrations"`
+	ContactMessages []contactJSON            `json:"contactMessages"`
+	Mails           []exportMailJSON         `json:"mails"`
+	Suppressions    []exportSuppressionJSON  `json:"suppressions"`
 }
 
-type registrationJSON struct {
+type exportRegistrationJSON struct {
 	ID           string       `json:"id"`
 	Event        eventRefJSON `json:"event"`
 	Name         string       `json:"name"`
@@ -66,9 +66,9 @@ type contactJSON struct {
 	ExpiresAt string      `json:"expiresAt,omitempty"`
 }
 
-// mailJSON is an outbox mail without its link nonce, which with the
+// exportMailJSON is an outbox mail with all it holds, without its link nonce, which with the
 // deployment key would open a working link.
-type mailJSON struct {
+type exportMailJSON struct {
 	ID          string            `json:"id"`
 	Template    string            `json:"template"`
 	Locale      string            `json:"locale"`
@@ -83,7 +83,7 @@ type mailJSON struct {
 	LastError   string            `json:"lastError,omitempty"`
 }
 
-type suppressionJSON struct {
+type exportSuppressionJSON struct {
 	Email  string `json:"email"`
 	Reason string `json:"reason"`
 	At     string `json:"at"`
@@ -93,16 +93,16 @@ func toExportJSON(recs privacy.Export) exportJSON {
 	out := exportJSON{
 		Email: recs.Email, ExportedAt: rfc3339(recs.At),
 		Applications:    make([]applicationJSON, 0, len(recs.Applications)),
-		Registrations:   make([]registrationJSON, 0, len(recs.Registrations)),
+		Registrations:   make([]exportRegistrationJSON, 0, len(recs.Registrations)),
 		ContactMessages: make([]contactJSON, 0, len(recs.ContactMessages)),
-		Mails:           make([]mailJSON, 0, len(recs.Mails)),
-		Suppressions:    make([]suppressionJSON, 0, len(recs.Suppressions)),
+		Mails:           make([]exportMailJSON, 0, len(recs.Mails)),
+		Suppressions:    make([]exportSuppressionJSON, 0, len(recs.Suppressions)),
 	}
 	for _, app := range recs.Applications {
 		out.Applications = append(out.Applications, toApplicationJSON(app))
 	}
 	for _, r := range recs.Registrations {
-		out.Registrations = append(out.Registrations, registrationJSON{
+		out.Registrations = append(out.Registrations, exportRegistrationJSON{
 			ID: r.ID,
 			Event: eventRefJSON{ID: r.EventID, Title: r.Event.Title.In(r.Locale),
 				StartsAt: rfc3339(r.Event.StartsAt), EndsAt: rfc3339(r.Event.EndsAt)},
@@ -116,10 +116,10 @@ func toExportJSON(recs privacy.Export) exportJSON {
 		out.ContactMessages = append(out.ContactMessages, toContactJSON(m))
 	}
 	for _, m := range recs.Mails {
-		out.Mails = append(out.Mails, toMailJSON(m))
+		out.Mails = append(out.Mails, toExportMailJSON(m))
 	}
 	for _, s := range recs.Suppressions {
-		out.Suppressions = append(out.Suppressions, suppressionJSON{Email: s.Email, Reason: s.Reason, At: rfc3339(s.At)})
+		out.Suppressions = append(out.Suppressions, exportSuppressionJSON{Email: s.Email, Reason: s.Reason, At: rfc3339(s.At)})
 	}
 	return out
 }
@@ -133,12 +133,12 @@ func toContactJSON(m contact.Message) contactJSON {
 	}
 }
 
-func toMailJSON(m outbox.Item) mailJSON {
+func toExportMailJSON(m outbox.Item) exportMailJSON {
 	data := m.Data
 	if data == nil {
 		data = map[string]string{}
 	}
-	return mailJSON{
+	return exportMailJSON{
 		ID: m.ID, Template: m.Template, Locale: m.Locale, Status: string(m.Status),
 		To: nonNil(m.To), Cc: nonNil(m.Cc), ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName,
 		Data: data, CreatedAt: rfc3339(m.CreatedAt), Attempts: m.Attempts, LastError: m.LastError,

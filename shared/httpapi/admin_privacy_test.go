@@ -18,8 +18,8 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
-// person is what personEverywhere stored for one address.
-type person struct {
+// subject is what personEverywhere stored for one address.
+type subject struct {
 	approved, pending string      // partner applications
 	full              event.Event // capacity 1: the person holds the seat
 	waitOn            event.Event // capacity 1: the person waits, first in line
@@ -30,9 +30,9 @@ type person struct {
 // pending review (its review mail in the outbox), a seat at a full event
 // and a place on another's waiting list, a contact message sent with the
 // address typed in capitals, and a suppression mark from a bounce.
-func (f *fixture) personEverywhere(t *testing.T, addr string) person {
+func (f *fixture) personEverywhere(t *testing.T, addr string) subject {
 	t.Helper()
-	var p person
+	var p subject
 	p.approved = f.applyAndConfirm(t, func(m map[string]any) {
 		m["organisation"], m["email"], m["contactName"] = "Verein von "+addr, addr, "Anna Löschen"
 	}, true)
@@ -45,9 +45,9 @@ func (f *fixture) personEverywhere(t *testing.T, addr string) person {
 	}, true)
 	p.full = f.putEvent(t, 1, nil)
 	p.waitOn = f.putEvent(t, 1, func(e *event.Event) { e.Title = map[string]string{"de": "Arbeitsgruppe Wohnen"} })
-	f.signUp(t, p.waitOn.ID, "sitzt@example.org", event.Confirmed)
-	f.signUp(t, p.full.ID, addr, event.Confirmed)
-	f.signUp(t, p.waitOn.ID, addr, event.Waitlisted)
+	f.signUpAs(t, p.waitOn.ID, "sitzt@example.org", event.Confirmed)
+	f.signUpAs(t, p.full.ID, addr, event.Confirmed)
+	f.signUpAs(t, p.waitOn.ID, addr, event.Waitlisted)
 	f.contact(t, strings.ToUpper(addr), "Wie kann ich mitmachen?")
 	if err := f.store.Suppress(context.Background(), addr, "bounce:General", f.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func (f *fixture) personEverywhere(t *testing.T, addr string) person {
 	return p
 }
 
-func (f *fixture) signUp(t *testing.T, eventID, addr string, want event.Status) {
+func (f *fixture) signUpAs(t *testing.T, eventID, addr string, want event.Status) {
 	t.Helper()
 	r := f.do(t, "POST", "/events/"+eventID+"/registrations", "application/json", signUpBody(addr))
 	if got := decodeJSON[struct{ Status event.Status }](t, r).Status; r.status != http.StatusCreated || got != want {
@@ -249,10 +249,10 @@ func TestAdminPeopleErase(t *testing.T) {
 	hash := f.keys.EmailHash(addr)
 	p := f.personEverywhere(t, addr)
 	// Other people: one waits for the full event, one sits at the other
-	// (personEverywhere) and one waits there after the person; an
-	// applicant; and a message that mentions the person's address.
-	f.signUp(t, p.full.ID, "warte@example.org", event.Waitlisted)
-	f.signUp(t, p.waitOn.ID, "danach@example.org", event.Waitlisted)
+	// (personEverywhere) and one waits there after the subject; an
+	// applicant; and a message that mentions the subject's address.
+	f.signUpAs(t, p.full.ID, "warte@example.org", event.Waitlisted)
+	f.signUpAs(t, p.waitOn.ID, "danach@example.org", event.Waitlisted)
 	f.applyAndConfirm(t, func(m map[string]any) { m["organisation"], m["email"] = "Bleibt e. V.", "bleibt@example.org" }, true)
 	f.contact(t, "frage@example.org", "Bitte laden Sie auch Anna.Loeschen@example.org ein.")
 
@@ -279,12 +279,12 @@ func TestAdminPeopleErase(t *testing.T) {
 		t.Logf("scanned %d items after the erasure, %d before", len(after), len(before))
 	})
 
-	t.Run("the seat went to the person waiting, who alone was told", func(t *testing.T) {
+	t.Run("the seat went to the subject waiting, who alone was told", func(t *testing.T) {
 		if c, w := f.counters(t, p.full.ID); c != "1" || w != "0" {
 			t.Errorf("full event: confirmed %s, waiting %s; want 1, 0", c, w)
 		}
 		if st := testenv.S(f.regOf(t, p.full.ID, "warte@example.org"), "status"); st != "confirmed" {
-			t.Errorf("the waiting person's status %q, want confirmed", st)
+			t.Errorf("the waiting subject's status %q, want confirmed", st)
 		}
 		if c, w := f.counters(t, p.waitOn.ID); c != "1" || w != "1" {
 			t.Errorf("other event: confirmed %s, waiting %s; want 1, 1", c, w)
@@ -297,13 +297,13 @@ func TestAdminPeopleErase(t *testing.T) {
 			t.Fatalf("mails queued by the erasure %v, want the one promotion", newMails)
 		}
 		if m := f.db.Mail(t, f.config.ID, newMails[0]); m.Template != "event.promoted" || !slices.Equal(m.To, []string{"warte@example.org"}) {
-			t.Errorf("mail %s to %v, want event.promoted to the waiting person", m.Template, m.To)
+			t.Errorf("mail %s to %v, want event.promoted to the waiting subject", m.Template, m.To)
 		}
 	})
 
 	t.Run("other people's records are untouched, a mention blanked out", func(t *testing.T) {
 		// The counters of both events, the promoted registration; and
-		// the links and the lock of the person's applications, which name
+		// the links and the lock of the subject's applications, which name
 		// only the application.
 		changed := map[string]bool{
 			f.config.ID + "#event#" + p.full.ID + "|event":                                                 true,
@@ -313,7 +313,7 @@ func TestAdminPeopleErase(t *testing.T) {
 		for k, item := range before {
 			if ref := testenv.S(item, "ref"); ref == p.approved || ref == p.pending {
 				if after[k] != nil {
-					t.Errorf("%s of the person's application is left", k)
+					t.Errorf("%s of the subject's application is left", k)
 				}
 				changed[k] = true
 			}

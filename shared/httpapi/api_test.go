@@ -19,6 +19,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/privacy"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -50,6 +51,7 @@ func newFixture(t testing.TB) *fixture {
 	var mails []string
 	store.OnMail = func(ids []string) { mu.Lock(); mails = append(mails, ids...); mu.Unlock() }
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
+	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
 	logs := &testenv.Output{}
 	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
@@ -57,9 +59,14 @@ func newFixture(t testing.TB) *fixture {
 		Config:   cfg,
 		Partners: partners,
 		Events:   events,
-		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
-		Admin: &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store,
-			Privacy: &privacy.Service{Store: store, Events: events, Config: cfg, Keys: keys, Now: clk.Now}},
+		Contact:  messages,
+		Admin: &httpapi.Admin{
+			Auth: verifier, Partners: partners, Audit: store,
+			Roster:   &event.Roster{Store: store, Config: cfg, Now: clk.Now},
+			Messages: messages,
+			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: clk.Now},
+			Privacy:  &privacy.Service{Store: store, Events: events, Config: cfg, Keys: keys, Now: clk.Now},
+		},
 		Log: slog.New(slog.NewJSONHandler(logs, nil)),
 		Now: clk.Now,
 	}

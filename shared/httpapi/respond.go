@@ -20,7 +20,15 @@ func wantsHTML(r *http.Request) bool {
 	if isForm(r) {
 		return true
 	}
-	html, js := -1.0, -1.0
+	q := acceptQ(r)
+	html, js := q("text/html"), max(q("application/json"), q("application/problem+json"), q("*/*"))
+	return html > js
+}
+
+// acceptQ reads the Accept header: the quality it gives a media type, -1
+// for one it does not name.
+func acceptQ(r *http.Request) func(mediaType string) float64 {
+	qs := map[string]float64{}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -32,16 +40,16 @@ func wantsHTML(r *http.Request) bool {
 				q = f
 			}
 		}
-		switch mt {
-		case "text/html":
-			html = max(html, q)
-		case "application/json", "application/problem+json":
-			js = max(js, q)
-		case "*/*":
-			js = max(js, q)
+		if prior, ok := qs[mt]; !ok || q > prior {
+			qs[mt] = q
 		}
 	}
-	return html > js
+	return func(mt string) float64 {
+		if q, ok := qs[mt]; ok {
+			return q
+		}
+		return -1
+	}
 }
 
 // locale of a request: an explicit choice (the body's locale field, which

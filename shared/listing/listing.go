@@ -6,6 +6,8 @@ package listing
 import (
 	"errors"
 	"strconv"
+
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
 )
 
 // Limits of one page.
@@ -29,6 +31,18 @@ type Page[T any] struct {
 
 // ErrCursor means a cursor that no page of this list ever handed out.
 var ErrCursor = errors.New("listing: invalid cursor")
+
+// Err is a listing's failure as the application speaks it: a cursor no
+// page handed out is the caller's mistake (naming the field), anything else
+// trouble with storage.
+func Err(err error) error {
+	if errors.Is(err, ErrCursor) {
+		var f apperr.Fields
+		f.Add("cursor", "invalid", "")
+		return &apperr.Error{Code: apperr.Malformed, Message: "problem.cursor", Fields: f, Err: err}
+	}
+	return apperr.OrUnavailable(err)
+}
 
 // ErrLimit means a limit that is not a number from 1 to MaxLimit.
 var ErrLimit = errors.New("listing: invalid limit")

@@ -51,10 +51,7 @@ func (s *Service) List(ctx context.Context, f Filter, q listing.Query) (listing.
 		keep = func(a Application) bool { return slices.Contains(a.RegionalNetworks, f.Network) }
 	}
 	page, err := s.Store.List(ctx, statuses, keep, q)
-	if errors.Is(err, listing.ErrCursor) {
-		return page, apperr.Wrap(apperr.Malformed, "problem.cursor", err)
-	}
-	return page, apperr.OrUnavailable(err)
+	return page, listing.Err(err)
 }
 
 // Get is one application with everything its applicant gave.

@@ -90,14 +90,6 @@ type Registration struct {
 	Event event.Event
 }
 
-// Suppression is the mark that stops mail to an address after a hard
-// bounce or a complaint.
-type Suppression struct {
-	Email  string
-	Reason string
-	At     time.Time
-}
-
 // Records is everything stored that holds one address, by kind. Link
 // tokens and locks are left out: they hold nothing but keys and hashes.
 type Records struct {
@@ -106,8 +98,10 @@ type Records struct {
 	ContactMessages []contact.Message
 	// Mails still carry recipients and data while pending or parked; a
 	// sent mail keeps none, so it is found only until it is sent.
-	Mails        []outbox.Item
-	Suppressions []Suppression
+	Mails []outbox.Item
+	// Suppressions are the marks that stop mail to the address after a
+	// hard bounce or a complaint.
+	Suppressions []outbox.Suppression
 }
 
 // Counts is how many records of each kind r holds.
