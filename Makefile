@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 .DEFAULT_GOAL := help
 include infra/sam.mk
 
-.PHONY: help run test test-deps lint fmt-check vet build bench deploy clean
+.PHONY: help run test test-deps lint fmt-check vet build bench fuzz deploy clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
@@ -48,6 +48,19 @@ build: ## build every function as AWS runs it (linux/arm64) into bin/<name>/
 
 bench: ## benchmarks, reported as ratios within one run
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Every fuzz target as package:Target. `make test` runs their seed corpora
+# (testdata/fuzz holds the inputs that once failed); `make fuzz` searches on.
+FUZZ_TARGETS := ./shared/httpapi:FuzzRequests ./shared/httpapi:FuzzAdminRequests \
+	./shared/email:FuzzNormalize ./shared/validate:FuzzText ./shared/validate:FuzzPhone \
+	./shared/mail:FuzzRender ./shared/ical:FuzzPublish
+FUZZTIME ?= 30s
+
+fuzz: ## fuzz every target for FUZZTIME (default 30s) each
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 deploy: ## sam build && sam deploy --guided
 	sam build && sam deploy --guided

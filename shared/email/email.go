@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -27,7 +28,9 @@ const maxLen = 254
 // domain is fine once converted.
 func Normalize(addr string) (string, error) {
 	addr = strings.TrimSpace(addr)
-	if addr == "" || len(addr) > maxLen || strings.ContainsAny(addr, "\r\n<>,;\"") {
+	// Invalid UTF-8 would reach the IDNA mapping as U+FFFD and come out as
+	// a punycode domain nobody typed.
+	if addr == "" || len(addr) > maxLen || !utf8.ValidString(addr) || strings.ContainsAny(addr, "\r\n<>,;\"") {
 		return "", ErrInvalid
 	}
 	if strings.ContainsFunc(addr, unicode.IsSpace) {
