@@ -25,6 +25,12 @@ const (
 	UnknownValue = "unknown_choice"
 	MustAccept   = "must_accept"
 	EmailASCII   = "email_non_ascii"
+	// Codes of the coordinators' event fields.
+	OutOfRange     = "out_of_range"
+	BeforeStart    = "before_start"    // an end not after the start
+	AfterStart     = "after_start"     // a deadline after the start
+	InPast         = "in_past"         // a start already past
+	BelowConfirmed = "below_confirmed" // a capacity below the seats taken
 )
 
 // Line parses a one-line text (a name): trimmed, no line breaks or control
