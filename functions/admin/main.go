@@ -8,6 +8,7 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/apigw"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
@@ -26,6 +27,13 @@ func main() {
 					Now:    time.Now,
 				},
 				Audit: env.Store,
+				Events: &event.Service{
+					Store:  env.Store,
+					Config: env.Config,
+					Keys:   env.Keys,
+					Now:    time.Now,
+					Log:    env.Log,
+				},
 			},
 			Log: env.Log,
 			Now: time.Now,

@@ -84,6 +84,7 @@ func everything() *httpapi.API {
 		Admin: &httpapi.Admin{
 			Partners: &partner.Service{},
 			Audit:    audit.Store(nil),
+			Events:   &event.Service{},
 		},
 	}
 }

@@ -1,5 +1,6 @@
 // Command sweeper is the scheduled Lambda function that queues event
-// reminders and retries due mail with backoff, parking what keeps failing.
+// reminders, finishes the event jobs requests left unfinished, and retries
+// due mail with backoff, parking what keeps failing.
 package main
 
 import (
@@ -16,7 +17,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now}
-		return notify.Sweeper(d, env.Log, events.QueueReminders), nil
+		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
+		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs), nil
 	})
 }

@@ -135,7 +135,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	api := &httpapi.API{
 		Config:   cfg,
@@ -146,6 +146,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 			Auth:     verifier,
 			Partners: partners,
 			Audit:    store,
+			Events:   s.Events,
 		},
 		Log: log,
 		Now: now,
@@ -251,6 +252,12 @@ func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.L
 				log.Error("reminders failed", "err", err)
 			} else if n > 0 {
 				log.Info("reminders queued", "count", n)
+			}
+			// Event jobs a request left unfinished, as the sweeper resumes them.
+			if n, err := s.Events.ResumeJobs(ctx); err != nil && ctx.Err() == nil {
+				log.Error("event jobs failed", "err", err)
+			} else if n > 0 {
+				log.Info("event jobs queued mail", "count", n)
 			}
 			counts, err := s.Deliverer.Sweep(ctx, 25)
 			if err != nil && ctx.Err() == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/audit"
 	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/listing"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
@@ -19,6 +20,7 @@ type Admin struct {
 	Auth     auth.Authenticator
 	Partners *partner.Service
 	Audit    audit.Store
+	Events   *event.Service
 }
 
 func (a *API) adminRoutes(rt *router) {
@@ -30,6 +32,13 @@ func (a *API) adminRoutes(rt *router) {
 		rt.handle(http.MethodGet, "/admin/partners/{id}", a.coordinator(a.adminGetPartner))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/approve", a.coordinator(a.decidePartner(true)))
 		rt.handle(http.MethodPost, "/admin/partners/{id}/reject", a.coordinator(a.decidePartner(false)))
+	}
+	if ad.Events != nil {
+		rt.handle(http.MethodGet, "/admin/events", a.coordinator(a.adminListEvents))
+		rt.handle(http.MethodPost, "/admin/events", a.coordinator(a.adminCreateEvent))
+		rt.handle(http.MethodGet, "/admin/events/{id}", a.coordinator(a.adminGetEvent))
+		rt.handle(http.MethodPatch, "/admin/events/{id}", a.coordinator(a.adminUpdateEvent))
+		rt.handle(http.MethodPost, "/admin/events/{id}/cancel", a.coordinator(a.adminCancelEvent))
 	}
 }
 

@@ -68,12 +68,14 @@ func newFixture(t testing.TB) *fixture {
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
 	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now, Log: log}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
-		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
-		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store},
-		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
+		Events:   events,
+		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store, Events: events},
+		Log:      log,
 		Now:      clk.Now,
 	}
 	h := api.Handler()
