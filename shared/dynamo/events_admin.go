@@ -109,15 +109,7 @@ func (s *Store) Events(ctx context.Context, q listing.Query) (listing.Page[event
 	if err != nil {
 		return listing.Page[event.Event]{}, err
 	}
-	page := listing.Page[event.Event]{Next: next, Items: make([]event.Event, 0, len(items))}
-	for _, item := range items {
-		e, err := decodeEvent(item)
-		if err != nil {
-			return listing.Page[event.Event]{}, err
-		}
-		page.Items = append(page.Items, e)
-	}
-	return page, nil
+	return pageOf(items, next, decodeEvent)
 }
 
 // CreateEvent writes a new event and its audit entry.

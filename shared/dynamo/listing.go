@@ -93,6 +93,20 @@ func (s *Store) partitionItems(ctx context.Context, pk, after string, forward bo
 	return out, nil
 }
 
+// pageOf decodes the items of one page.
+func pageOf[T any](items []map[string]types.AttributeValue, next string,
+	decode func(map[string]types.AttributeValue) (T, error)) (listing.Page[T], error) {
+	page := listing.Page[T]{Next: next, Items: make([]T, 0, len(items))}
+	for _, item := range items {
+		v, err := decode(item)
+		if err != nil {
+			return listing.Page[T]{}, err
+		}
+		page.Items = append(page.Items, v)
+	}
+	return page, nil
+}
+
 func decodeCursor(c string) (string, error) {
 	if c == "" {
 		return "", nil

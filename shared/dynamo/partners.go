@@ -347,15 +347,7 @@ func (s *Store) List(ctx context.Context, statuses []partner.Status, keep func(p
 	if err != nil {
 		return listing.Page[partner.Application]{}, err
 	}
-	page := listing.Page[partner.Application]{Next: next, Items: make([]partner.Application, 0, len(items))}
-	for _, item := range items {
-		app, err := decodeApp(item)
-		if err != nil {
-			return listing.Page[partner.Application]{}, err
-		}
-		page.Items = append(page.Items, app)
-	}
-	return page, nil
+	return pageOf(items, next, decodeApp)
 }
 
 // Decide replaces an application pending review with its decided form

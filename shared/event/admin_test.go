@@ -643,3 +643,52 @@ func TestTwoWorkersOneJob(t *testing.T) {
 	}
 	equal(t, "counters", e.counters(ev.ID), counters{0, 0})
 }
+
+// cancelHook runs a hook once before the next Cancel of a registration.
+type cancelHook struct {
+	event.Store
+	before func()
+}
+
+func (h *cancelHook) Cancel(ctx context.Context, c event.Cancellation) error {
+	if f := h.before; f != nil {
+		h.before = nil
+		f()
+	}
+	return h.Store.Cancel(ctx, c)
+}
+
+// TestCancellationRacingCallOff: a person cancels by link, decided just
+// before the coordinators call the event off and written just after. The
+// seat must not pass to the person waiting: the event's job tells both.
+func TestCancellationRacingCallOff(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.newEvent(1, nil)
+	_, seatMail := e.register(ev.ID, "Anna", "anna@example.org")
+	e.register(ev.ID, "Bernd", "bernd@example.org")
+	svc := *e.svc
+	svc.Store = &cancelHook{Store: e.store, before: func() {
+		// Called off, its job not yet begun.
+		dying := e.admin(10)
+		dying.Store = &dyingStore{Store: e.store}
+		if _, err := dying.CallOff(ctx, ev.ID, coordinator); err != nil {
+			t.Errorf("CallOff: %v", err)
+		}
+	}}
+	n := len(*e.mails)
+	status, err := svc.Cancel(ctx, e.link(seatMail))
+	if err != nil || status != event.Cancelled {
+		t.Fatalf("Cancel = %s, %v; want cancelled", status, err)
+	}
+	if _, err := e.svc.ResumeJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var templates []string
+	for _, m := range e.mailsSince(n) {
+		templates = append(templates, m.Template+" "+m.To[0])
+	}
+	slices.Sort(templates)
+	equal(t, "mails", templates, []string{"event.called-off anna@example.org", "event.called-off bernd@example.org"})
+	equal(t, "counters", e.counters(ev.ID), counters{0, 0})
+}

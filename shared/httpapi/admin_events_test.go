@@ -2,7 +2,11 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
@@ -351,5 +355,71 @@ func TestAdminEventCancel(t *testing.T) {
 	}
 	if want := []string{"event.cancel event/" + ev.ID, "event.create event/" + ev.ID}; !slices.Equal(actions, want) {
 		t.Errorf("audit %v, want %v", actions, want)
+	}
+}
+
+// dyingStore is the store of an admin function that dies after writing
+// steps job steps.
+type dyingStore struct {
+	event.Store
+	steps int
+}
+
+func (d *dyingStore) Step(ctx context.Context, b event.Batch) error {
+	if d.steps == 0 {
+		return errors.New("function died")
+	}
+	d.steps--
+	return d.Store.Step(ctx, b)
+}
+
+// TestAdminEventCancelResumed: cancelling an event with 130 registrations
+// answers at once with the change stored, though the function dies three
+// batches into the mails; the sweeper's run sends the rest, once each.
+func TestAdminEventCancelResumed(t *testing.T) {
+	f := newFixture(t)
+	body := f.newEventBody()
+	body["capacity"] = 100
+	ev := f.createEvent(t, body)
+	var addrs []string
+	for i := range 130 {
+		addrs = append(addrs, fmt.Sprintf("person%03d@example.org", i))
+		f.signUp(t, ev.ID, addrs[i])
+	}
+
+	dying := *f.api.Admin.Events
+	dying.Store, dying.JobBatch = &dyingStore{Store: f.store, steps: 3}, 10
+	admin := *f.api.Admin
+	admin.Events = &dying
+	api := *f.api
+	api.Admin = &admin
+	g := *f
+	g.srv = httptest.NewServer(api.Handler())
+	t.Cleanup(g.srv.Close)
+
+	n := len(*f.mails)
+	got := decodeJSON[adminEvent](t, g.admin(t, "POST", "/admin/events/"+ev.ID+"/cancel", nil))
+	if !got.Cancelled || !got.JobPending || got.Confirmed+got.Waiting != 100 {
+		t.Errorf("answer %+v: want cancelled, its job pending after 30 of 130", got)
+	}
+	queued, err := f.api.Admin.Events.ResumeJobs(context.Background())
+	if err != nil || queued != 100 {
+		t.Fatalf("ResumeJobs = %d, %v; want the 100 mails left", queued, err)
+	}
+	count := map[string]int{}
+	for _, m := range f.mailsSince(t, n) {
+		count[m.Template+" "+m.To[0]]++
+	}
+	for _, addr := range addrs {
+		if c := count["event.called-off "+addr]; c != 1 {
+			t.Errorf("%s: %d mails, want 1", addr, c)
+		}
+	}
+	if len(*f.mails)-n != 130 {
+		t.Errorf("%d mails, want 130", len(*f.mails)-n)
+	}
+	final := decodeJSON[adminEvent](t, f.admin(t, "GET", "/admin/events/"+ev.ID, nil))
+	if final.JobPending || final.Confirmed != 0 || final.Waiting != 0 {
+		t.Errorf("after the sweep %+v", final)
 	}
 }
