@@ -2,6 +2,8 @@
 // and working-group sessions with a capacity, a registration deadline and a
 // waiting list in arrival order. No event ever has more confirmed seats than
 // its capacity; the store's conditions keep that, whatever the concurrency.
+// The coordinators create, change and call off events (admin.go); what that
+// means for many registrations goes through durable jobs (job.go).
 package event
 
 import (
