@@ -471,6 +471,8 @@ func TestCallOffResumed(t *testing.T) {
 				t.Fatalf("ResumeJobs: %v", err)
 			}
 			equal(t, "mails the sweeper queued", queued, 130-written)
+			t.Logf("130 registrations (100 seats, 30 waiting), batches of 10: %d mails before the function died, %d queued by the sweeper",
+				written, queued)
 
 			byTo := e.mailsTo(n)
 			equal(t, "mails in all", len(*e.mails)-n, 130)
@@ -494,6 +496,8 @@ func TestCallOffResumed(t *testing.T) {
 			if err != nil || !j.Done() || j.Mails != 130 || j.Step != 14 {
 				t.Errorf("job %+v (%v): want done after 14 steps with 130 mails", j, err)
 			}
+			t.Logf("job done after %d steps, %d mails; counters %d confirmed, %d waiting",
+				j.Step, j.Mails, final.Confirmed, final.Waiting)
 			open, err := e.store.OpenJobs(ctx, 10)
 			equal(t, "open jobs", len(open), 0)
 			if err != nil {

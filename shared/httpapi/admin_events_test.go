@@ -418,6 +418,8 @@ func TestAdminEventCancelResumed(t *testing.T) {
 	if len(*f.mails)-n != 130 {
 		t.Errorf("%d mails, want 130", len(*f.mails)-n)
 	}
+	t.Logf("cancel answered with %d confirmed, %d waiting left and jobPending; the sweep queued %d more mails; %d in all, one per person",
+		got.Confirmed, got.Waiting, queued, len(*f.mails)-n)
 	final := decodeJSON[adminEvent](t, f.admin(t, "GET", "/admin/events/"+ev.ID, nil))
 	if final.JobPending || final.Confirmed != 0 || final.Waiting != 0 {
 		t.Errorf("after the sweep %+v", final)
