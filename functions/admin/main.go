@@ -19,27 +19,18 @@ import (
 
 func main() {
 	lambdaenv.Main(func(env *lambdaenv.Env) (any, error) {
+		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
 		api := &httpapi.API{
 			Config: env.Config,
 			Admin: &httpapi.Admin{
-				Auth: auth.Gateway{},
-				Partners: &partner.Service{
-					Store:  env.Store,
-					Config: env.Config,
-					Keys:   env.Keys,
-					Now:    time.Now,
-				},
-				Audit: env.Store,
-				Privacy: &privacy.Service{
-					Store:  env.Store,
-					Events: &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now},
-					Config: env.Config,
-					Keys:   env.Keys,
-					Now:    time.Now,
-				},
+				Auth:     auth.Gateway{},
+				Partners: &partner.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now},
+				Events:   events,
 				Roster:   &event.Roster{Store: env.Store, Config: env.Config, Now: time.Now},
 				Messages: &contact.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now},
 				Outbox:   &outbox.Admin{Store: env.Store, Config: env.Config, Now: time.Now},
+				Privacy:  &privacy.Service{Store: env.Store, Events: events, Config: env.Config, Keys: env.Keys, Now: time.Now},
+				Audit:    env.Store,
 			},
 			Log: env.Log,
 			Now: time.Now,

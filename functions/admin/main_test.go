@@ -42,6 +42,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 
 	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/admin"), testenv.FunctionEnv(t, db, nil))
 
+	starts := time.Now().UTC().Add(14 * 24 * time.Hour).Truncate(time.Hour)
 	tests := []testenv.APICase{
 		testenv.Case("get-partners-coordinator.json", 200, "application/json", []string{`"id":"` + res.ID + `"`, `"email":"rie-admin@example.org"`}, nil),
 		// The authorizer let a token through whose groups lack the
@@ -60,15 +61,26 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		testenv.Case("get-registrations-csv.json", 200, "text/csv; charset=utf-8",
 			[]string{"\uFEFFStatus;Wartelistenplatz;Name;", "\r\nbestätigt;;Jürgen Größe;", "\r\nbestätigt;;Олена Шевченко;", "\r\nWarteliste;1;'=HYPERLINK(1);formel@example.org;"},
 			map[string]string{"Content-Disposition": `attachment; filename="anmeldungen-` + ev.StartsAt.In(i18n.Berlin).Format("2006-01-02") + "-" + ev.ID + `.csv"`}),
+		// The function runs on the machine's clock: the event starts in
+		// two weeks from now.
+		testenv.Case("post-event.json", 201, "application/json", []string{
+			`"uk":"Робоча група «Мова»"`, `"timeZone":"Europe/Berlin"`, `"capacity":20`, `"seatsLeft":20`,
+			`"published":true`, `"cancelled":false`, `"startsAt":"` + starts.Format(time.RFC3339) + `"`,
+		}, nil),
 		testenv.Case("get-audit.json", 200, "application/json", []string{
 			`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`,
 			`"action":"privacy.export"`, `"applications":"1"`, `"mails":"3"`,
 			`"action":"registrations.export"`, `"target":"event/` + ev.ID + `"`, `"rows":"3"`,
+			`"action":"event.create"`,
 		}, nil),
 	}
 	for _, tt := range tests {
 		t.Run(strings.TrimSuffix(tt.Fixture, ".json"), func(t *testing.T) {
-			resp := fn.InvokeAPI(t, tt, "APP_ID", res.ID, "EVENT_ID", ev.ID)
+			resp := fn.InvokeAPI(t, tt, "APP_ID", res.ID, "EVENT_ID", ev.ID, "STARTS_AT", starts.Format(time.RFC3339),
+				"ENDS_AT", starts.Add(2*time.Hour).Format(time.RFC3339), "DEADLINE", starts.Add(-24*time.Hour).Format(time.RFC3339))
+			if loc := resp.Headers["Location"]; tt.Status == 201 && !strings.HasPrefix(loc, "/admin/events/") {
+				t.Errorf("Location %q, want the new event's", loc)
+			}
 			if id := resp.Headers["X-Request-Id"]; !strings.HasPrefix(id, "fixture-") {
 				t.Errorf("X-Request-Id %q, want API Gateway's request id", id)
 			}
@@ -81,12 +93,12 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	t.Run("logs hold no personal data and no token", func(t *testing.T) {
 		out := fn.Output()
 		for _, secret := range []string{"rie-admin@example.org", "Rie-Admin", "Denk bunt", "Willkommen", "eyJraWQi", "koordination@example.org",
-			"Größe", "Олена", "juergen@example.org", "HYPERLINK"} {
+			"Größe", "Олена", "juergen@example.org", "HYPERLINK", "Sprachkurse"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("log output contains %q", secret)
 			}
 		}
-		if !strings.Contains(out, `"route":"POST /admin/partners/{id}/approve"`) {
+		if !strings.Contains(out, `"route":"POST /admin/partners/{id}/approve"`) || !strings.Contains(out, `"route":"POST /admin/events"`) {
 			t.Errorf("no JSON request log line in:\n%s", out)
 		}
 	})

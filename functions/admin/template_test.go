@@ -90,6 +90,7 @@ func everything() *httpapi.API {
 			Roster:   &event.Roster{},
 			Messages: &contact.Service{},
 			Outbox:   &outbox.Admin{},
+			Events:   &event.Service{},
 		},
 	}
 }

@@ -1,6 +1,7 @@
 // Command sweeper is the scheduled Lambda function that queues event
-// reminders and the coordinators' daily digest, and retries due mail with
-// backoff, parking what keeps failing.
+// reminders and the coordinators' daily digest, finishes the event jobs
+// requests left unfinished, and retries due mail with backoff, parking what
+// keeps failing.
 package main
 
 import (
@@ -18,8 +19,8 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now}
+		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
 		digests := &digest.Service{Store: env.Store, Config: env.Config, Now: time.Now}
-		return notify.Sweeper(d, env.Log, events.QueueReminders, digests.Send), nil
+		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, digests.Send), nil
 	})
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,4 +55,56 @@ func TestAdminTokens(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAdminEventsEndToEnd: a coordinator moves a demo event to another
+// room and then calls it off; both people signed up get each mail, with
+// the calendar entry that updates or removes theirs.
+func TestAdminEventsEndToEnd(t *testing.T) {
+	l := startLocal(t, nil)
+	auth := []string{"Authorization", "Bearer " + l.DemoToken}
+	resp, body := l.request(t, "GET", "/admin/events", "", "", auth...)
+	if resp.StatusCode != http.StatusOK || strings.Count(body, `"id":`) != 2 {
+		t.Fatalf("list: %d %s; want the two demo events", resp.StatusCode, body)
+	}
+	events, err := l.Events.Upcoming(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/events/" + events[0].ID
+	for _, who := range []string{"umzug-a@example.org", "umzug-b@example.org"} {
+		if resp, body := l.request(t, "POST", "/events/"+events[0].ID+"/registrations", "application/json",
+			`{"name":"Test","email":"`+who+`","consent":true}`); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("sign-up: %d %s", resp.StatusCode, body)
+		}
+	}
+	steps := []struct {
+		method, body, subject string
+	}{
+		{"PATCH", `{"location":{"name":"Landratsamt Wartburgkreis, Raum 114"}}`, "Geändert:"},
+		{"POST", "", "Veranstaltung abgesagt:"},
+	}
+	for _, s := range steps {
+		p, ct := path, "application/merge-patch+json"
+		if s.method == "POST" {
+			p, ct = path+"/cancel", ""
+		}
+		if resp, body := l.request(t, s.method, p, ct, s.body, auth...); resp.StatusCode != http.StatusOK || strings.Contains(body, `"jobPending":true`) {
+			t.Fatalf("%s %s: %d %s", s.method, p, resp.StatusCode, body)
+		}
+		l.Wait()
+		var to []string
+		for _, m := range l.mails(t) {
+			if strings.HasPrefix(decodeHeader(t, m.header, "Subject"), s.subject) {
+				to = append(to, m.header.Get("To"))
+				if !slices.Contains(m.attachments, "text/calendar") {
+					t.Errorf("%s to %s: no calendar entry", s.subject, m.header.Get("To"))
+				}
+			}
+		}
+		slices.Sort(to)
+		if want := []string{"<umzug-a@example.org>", "<umzug-b@example.org>"}; !slices.Equal(to, want) {
+			t.Errorf("%q mails to %v, want %v", s.subject, to, want)
+		}
+	}
 }

@@ -140,7 +140,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now}
 	api := &httpapi.API{
@@ -156,6 +156,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 			Roster:   &event.Roster{Store: store, Config: cfg, Now: now},
 			Messages: messages,
 			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: now},
+			Events:   s.Events,
 		},
 		Log: log,
 		Now: now,
@@ -163,6 +164,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	s.Handler = api.Handler()
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,
+		s.Events.ResumeJobs,
 		(&digest.Service{Store: store, Config: cfg, Now: now}).Send,
 	}
 	if o.sweepEvery > 0 {

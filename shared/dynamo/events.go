@@ -27,7 +27,8 @@ const (
 
 // eventItem holds the event and its counters: every sign-up changes the
 // counters in the same transaction as its registration, under a condition
-// comparing them with the capacity.
+// comparing them with the capacity. Optional attributes are written empty
+// rather than left out, so a coordinator's change can overwrite them all.
 type eventItem struct {
 	PK          string            `dynamodbav:"pk"`
 	SK          string            `dynamodbav:"sk"`
@@ -35,15 +36,22 @@ type eventItem struct {
 	GSI1SK      string            `dynamodbav:"gsi1sk"`
 	ID          string            `dynamodbav:"id"`
 	Title       map[string]string `dynamodbav:"title"`
-	Description map[string]string `dynamodbav:"description,omitempty"`
+	Description map[string]string `dynamodbav:"description"`
 	StartsAt    string            `dynamodbav:"startsAt"`
 	EndsAt      string            `dynamodbav:"endsAt"`
+	TimeZone    string            `dynamodbav:"timeZone"`
 	Location    event.Location    `dynamodbav:"location"`
 	Capacity    int               `dynamodbav:"capacity"`
 	Deadline    string            `dynamodbav:"registrationDeadline"`
-	WorkingGrp  string            `dynamodbav:"workingGroup,omitempty"`
-	Network     string            `dynamodbav:"network,omitempty"`
+	WorkingGrp  string            `dynamodbav:"workingGroup"`
+	Network     string            `dynamodbav:"network"`
 	Published   bool              `dynamodbav:"published"`
+	Cancelled   bool              `dynamodbav:"cancelled"`
+	Version     int               `dynamodbav:"version"`
+	Job         string            `dynamodbav:"job"`
+	CreatedAt   string            `dynamodbav:"createdAt"`
+	UpdatedAt   string            `dynamodbav:"updatedAt"`
+	CancelledAt string            `dynamodbav:"cancelledAt"`
 	Confirmed   int               `dynamodbav:"confirmed"`
 	Waiting     int               `dynamodbav:"waiting"`
 	// WaitSeq is the last waiting-list position handed out.
@@ -88,17 +96,42 @@ func (s *Store) eventKey(id string) map[string]types.AttributeValue {
 	return keyOf(s.key("event", id), eventSK)
 }
 
-// PutEvent creates or replaces an event with empty counters. The local
-// server seeds its demo events with it; the admin API will manage them.
-func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
-	item, err := attributevalue.MarshalMap(eventItem{
+// eventItemOf is the stored shape of e; the index lists events by start.
+func (s *Store) eventItemOf(e event.Event) eventItem {
+	return eventItem{
 		PK: s.key("event", e.ID), SK: eventSK,
 		GSI1PK: s.key("events", "all"), GSI1SK: ts(e.StartsAt) + "#" + e.ID,
 		ID: e.ID, Title: e.Title, Description: e.Description,
-		StartsAt: ts(e.StartsAt), EndsAt: ts(e.EndsAt), Location: e.Location,
+		StartsAt: ts(e.StartsAt), EndsAt: ts(e.EndsAt), TimeZone: e.TimeZone, Location: e.Location,
 		Capacity: e.Capacity, Deadline: ts(e.RegistrationDeadline),
-		WorkingGrp: e.WorkingGroup, Network: e.Network, Published: e.Published,
-	})
+		WorkingGrp: e.WorkingGroup, Network: e.Network, Published: e.Published, Cancelled: e.Cancelled,
+		Version: e.Version, Job: e.Job,
+		CreatedAt: optionalTS(e.CreatedAt), UpdatedAt: optionalTS(e.UpdatedAt), CancelledAt: optionalTS(e.CancelledAt),
+		Confirmed: e.Confirmed, Waiting: e.Waiting,
+	}
+}
+
+// optionalTS is "" for a time not set.
+func optionalTS(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return ts(t)
+}
+
+func parseOptionalTS(v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	return parseTS(v)
+}
+
+// PutEvent creates or replaces an event with empty counters. The local
+// server seeds its demo events with it; coordinators create theirs with
+// CreateEvent.
+func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
+	e.Confirmed, e.Waiting = 0, 0
+	item, err := attributevalue.MarshalMap(s.eventItemOf(e))
 	if err != nil {
 		return fmt.Errorf("marshal event: %w", err)
 	}
@@ -115,10 +148,13 @@ func decodeEvent(item map[string]types.AttributeValue) (event.Event, error) {
 	}
 	return event.Event{
 		ID: it.ID, Title: network.Text(it.Title), Description: network.Text(it.Description),
-		StartsAt: parseTS(it.StartsAt), EndsAt: parseTS(it.EndsAt), Location: it.Location,
+		StartsAt: parseTS(it.StartsAt), EndsAt: parseTS(it.EndsAt), TimeZone: it.TimeZone, Location: it.Location,
 		Capacity: it.Capacity, RegistrationDeadline: parseTS(it.Deadline),
-		WorkingGroup: it.WorkingGrp, Network: it.Network, Published: it.Published,
+		WorkingGroup: it.WorkingGrp, Network: it.Network, Published: it.Published, Cancelled: it.Cancelled,
 		Confirmed: it.Confirmed, Waiting: it.Waiting,
+		Version: it.Version, Job: it.Job,
+		CreatedAt: parseOptionalTS(it.CreatedAt), UpdatedAt: parseOptionalTS(it.UpdatedAt),
+		CancelledAt: parseOptionalTS(it.CancelledAt),
 	}, nil
 }
 
@@ -269,33 +305,51 @@ func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Regis
 	return nil
 }
 
-// TakeSeat confirms a registration if the event has a seat left.
-func (s *Store) TakeSeat(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+// unchanged is the condition that the event is still at the version the
+// decision was made on. Events stored before they had versions are at 0.
+func unchanged(e event.Event) (string, map[string]types.AttributeValue) {
+	v := map[string]types.AttributeValue{":version": numInt(e.Version)}
+	if e.Version == 0 {
+		return "(attribute_not_exists(#version) OR #version = :version)", v
+	}
+	return "#version = :version", v
+}
+
+// TakeSeat confirms a registration if the event has a seat left and
+// nobody waits for one (the seats a grown capacity frees are theirs).
+func (s *Store) TakeSeat(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+	version, values := unchanged(e)
+	values[":one"] = numInt(1)
+	values[":zero"] = numInt(0)
+	values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 	return s.signUp(ctx, &types.Update{
 		TableName:        &s.Table,
 		Key:              s.eventKey(r.EventID),
 		UpdateExpression: aws.String("SET #confirmed = #confirmed + :one"),
 		// capacity is a reserved word.
-		ConditionExpression:      aws.String("#published = :true AND #confirmed < #capacity"),
-		ExpressionAttributeNames: counterNames("#published", "#confirmed", "#capacity"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one":  numInt(1),
-			":true": &types.AttributeValueMemberBOOL{Value: true},
-		},
+		ConditionExpression:       aws.String("#published = :true AND #confirmed < #capacity AND #waiting = :zero AND " + version),
+		ExpressionAttributeNames:  counterNames("#published", "#confirmed", "#capacity", "#waiting", "#version"),
+		ExpressionAttributeValues: values,
 	}, r, t, m, event.ErrFull)
 }
 
+// waitingCondition holds while a sign-up belongs on the waiting list:
+// every seat taken, or others already waiting for the free ones.
+const waitingCondition = "(#confirmed >= #capacity OR #waiting > :zero)"
+
 // NextPosition hands out waiting-list positions one by one, and only while
-// every seat is taken, so the list is in arrival order without repeats.
+// sign-ups go to the waiting list, so the list is in arrival order without
+// repeats.
 func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
 	out, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
 		Key:                      s.eventKey(eventID),
 		UpdateExpression:         aws.String("SET #waitSeq = #waitSeq + :one"),
-		ConditionExpression:      aws.String("#confirmed >= #capacity"),
-		ExpressionAttributeNames: counterNames("#waitSeq", "#confirmed", "#capacity"),
+		ConditionExpression:      aws.String(waitingCondition),
+		ExpressionAttributeNames: counterNames("#waitSeq", "#confirmed", "#capacity", "#waiting"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": numInt(1),
+			":one":  numInt(1),
+			":zero": numInt(0),
 		},
 		ReturnValues: types.ReturnValueUpdatedNew,
 	})
@@ -312,19 +366,23 @@ func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
 	return strconv.Atoi(n.Value)
 }
 
-// Wait stores a waitlisted registration while the event is still full: if
-// a seat came free since the position was handed out, the person takes it
-// instead (ErrSeatsLeft), so nobody waits beside an empty seat.
-func (s *Store) Wait(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+// Wait stores a waitlisted registration while sign-ups still go to the
+// waiting list: if a seat came free for nobody since the position was
+// handed out, the person takes it instead (ErrSeatsLeft), so nobody waits
+// beside an empty seat. A published event at the version read is a
+// condition too: a cancelled or unpublished event takes nobody.
+func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+	version, values := unchanged(e)
+	values[":one"] = numInt(1)
+	values[":zero"] = numInt(0)
+	values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 	return s.signUp(ctx, &types.Update{
-		TableName:                &s.Table,
-		Key:                      s.eventKey(r.EventID),
-		UpdateExpression:         aws.String("SET #waiting = #waiting + :one"),
-		ConditionExpression:      aws.String("#confirmed >= #capacity"),
-		ExpressionAttributeNames: counterNames("#waiting", "#confirmed", "#capacity"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": numInt(1),
-		},
+		TableName:                 &s.Table,
+		Key:                       s.eventKey(r.EventID),
+		UpdateExpression:          aws.String("SET #waiting = #waiting + :one"),
+		ConditionExpression:       aws.String("#published = :true AND " + waitingCondition + " AND " + version),
+		ExpressionAttributeNames:  counterNames("#published", "#waiting", "#confirmed", "#capacity", "#version"),
+		ExpressionAttributeValues: values,
 	}, r, t, m, event.ErrSeatsLeft)
 }
 
@@ -355,6 +413,18 @@ func (s *Store) CancelToken(ctx context.Context, hash string) (event.Token, erro
 
 // FirstWaiting reads the head of the waiting list.
 func (s *Store) FirstWaiting(ctx context.Context, eventID string) (event.Registration, error) {
+	head, err := s.Waiting(ctx, eventID, 1)
+	if err != nil {
+		return event.Registration{}, err
+	}
+	if len(head) == 0 {
+		return event.Registration{}, event.ErrNotFound
+	}
+	return head[0], nil
+}
+
+// Waiting reads the first limit people of the waiting list, in order.
+func (s *Store) Waiting(ctx context.Context, eventID string, limit int) ([]event.Registration, error) {
 	out, err := s.API.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(Index),
@@ -362,21 +432,22 @@ func (s *Store) FirstWaiting(ctx context.Context, eventID string) (event.Registr
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("waitlist", eventID))},
 		// The index may lag behind a promotion or a cancellation for a
 		// moment; the few after the head cover that.
-		Limit: aws.Int32(10),
+		Limit: aws.Int32(int32(limit + 10)),
 	})
 	if err != nil {
-		return event.Registration{}, fmt.Errorf("query waiting list: %w", err)
+		return nil, fmt.Errorf("query waiting list: %w", err)
 	}
+	var head []event.Registration
 	for _, item := range out.Items {
 		r, err := decodeReg(item)
 		if err != nil {
-			return event.Registration{}, err
+			return nil, err
 		}
-		if r.Status == event.Waitlisted {
-			return r, nil
+		if r.Status == event.Waitlisted && len(head) < limit {
+			head = append(head, r)
 		}
 	}
-	return event.Registration{}, event.ErrNotFound
+	return head, nil
 }
 
 // Cancel writes a cancellation in one transaction: the registration, the
@@ -418,6 +489,11 @@ func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
 		counter.ExpressionAttributeNames = counterNames("#waiting", "#confirmed")
 		counter.ExpressionAttributeValues[":zero"] = numInt(0)
 	}
+	// Once the coordinators call the event off, its job alone ends the
+	// registrations: a cancellation decided before must not promote anyone.
+	counter.ConditionExpression = aws.String(*counter.ConditionExpression + " AND " + notCancelled)
+	counter.ExpressionAttributeNames["#cancelled"] = "cancelled"
+	counter.ExpressionAttributeValues[":false"] = &types.AttributeValueMemberBOOL{Value: false}
 	items = append(items, types.TransactWriteItem{Update: counter})
 
 	if p := c.Promoted; p != nil {

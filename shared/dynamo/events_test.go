@@ -93,7 +93,7 @@ func (e *env) evSignup(ev event.Event, addr string, status event.Status, positio
 func (e *env) evSeat(ev event.Event, addr string) evSignup {
 	e.t.Helper()
 	s := e.evSignup(ev, addr, event.Confirmed, 0)
-	if err := e.store.TakeSeat(context.Background(), s.reg, s.token, s.mail); err != nil {
+	if err := e.store.TakeSeat(context.Background(), ev, s.reg, s.token, s.mail); err != nil {
 		e.t.Fatalf("TakeSeat(%s): %v", addr, err)
 	}
 	return s
@@ -113,7 +113,7 @@ func (e *env) evWait(ev event.Event, addr string) evSignup {
 func (e *env) evWaitAt(ev event.Event, addr string, position int) evSignup {
 	e.t.Helper()
 	s := e.evSignup(ev, addr, event.Waitlisted, position)
-	if err := e.store.Wait(context.Background(), s.reg, s.token, s.mail); err != nil {
+	if err := e.store.Wait(context.Background(), ev, s.reg, s.token, s.mail); err != nil {
 		e.t.Fatalf("Wait(%s): %v", addr, err)
 	}
 	return s
@@ -232,7 +232,7 @@ func TestEventTakeSeat(t *testing.T) {
 	t.Run("full", func(t *testing.T) {
 		s := e.evSignup(ev, "bernd@example.org", event.Confirmed, 0)
 		before, mails := e.db.Snapshot(e.t), len(e.mails)
-		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
+		err := e.store.TakeSeat(ctx, ev, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrFull) {
 			t.Fatalf("TakeSeat error = %v, want ErrFull", err)
 		}
@@ -249,7 +249,7 @@ func TestEventTakeSeat(t *testing.T) {
 		e.evSeat(roomy, "anna@example.org")
 		s := e.evSignup(roomy, "anna@example.org", event.Confirmed, 0)
 		before := e.db.Snapshot(e.t)
-		err := e.store.TakeSeat(ctx, s.reg, s.token, s.mail)
+		err := e.store.TakeSeat(ctx, roomy, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrDuplicate) {
 			t.Fatalf("TakeSeat error = %v, want ErrDuplicate", err)
 		}
@@ -300,7 +300,7 @@ func TestEventWait(t *testing.T) {
 	t.Run("a seat is free", func(t *testing.T) {
 		s := e.evSignup(ev, "carla@example.org", event.Waitlisted, 1)
 		before, mails := e.db.Snapshot(e.t), len(e.mails)
-		err := e.store.Wait(ctx, s.reg, s.token, s.mail)
+		err := e.store.Wait(ctx, ev, s.reg, s.token, s.mail)
 		if !errors.Is(err, event.ErrSeatsLeft) {
 			t.Fatalf("Wait error = %v, want ErrSeatsLeft", err)
 		}

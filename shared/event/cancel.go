@@ -43,6 +43,11 @@ func (s *Service) Lookup(ctx context.Context, token string) (Pending, error) {
 		// to the earlier registration, which is cancelled.
 		r = Registration{ID: t.RegistrationID, EventID: t.EventID, EmailHash: t.EmailHash, Status: Cancelled}
 	}
+	if e.Cancelled {
+		// The coordinators called the event off: every registration ends
+		// with it, and the event's job mails each person once.
+		r.Status = Cancelled
+	}
 	return Pending{Event: e, Registration: r}, nil
 }
 

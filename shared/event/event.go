@@ -2,6 +2,8 @@
 // and working-group sessions with a capacity, a registration deadline and a
 // waiting list in arrival order. No event ever has more confirmed seats than
 // its capacity; the store's conditions keep that, whatever the concurrency.
+// The coordinators create, change and call off events (admin.go); what that
+// means for many registrations goes through durable jobs (job.go).
 package event
 
 import (
@@ -9,6 +11,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 )
@@ -25,26 +28,63 @@ type Event struct {
 	ID          string
 	Title       network.Text
 	Description network.Text
-	StartsAt    time.Time // UTC; shown in Berlin time
+	StartsAt    time.Time // UTC; shown in the event's zone
 	EndsAt      time.Time
-	Location    Location
-	Capacity    int
+	// TimeZone is the IANA zone the event is shown in; empty means
+	// DefaultTimeZone, as for events stored before events had a zone.
+	TimeZone string
+	Location Location
+	Capacity int
 	// RegistrationDeadline is the last moment to sign up.
 	RegistrationDeadline time.Time
 	WorkingGroup         string // optional: the working group that meets
 	Network              string // optional: the network that invites
 	Published            bool
+	// Cancelled events are unpublished for good: nobody signs up, and a
+	// job tells everyone registered.
+	Cancelled bool
 
 	Confirmed int // seats taken
 	Waiting   int // people on the waiting list
+
+	// Version counts the coordinators' changes; every change and every
+	// sign-up is conditional on the version it was decided on.
+	Version int
+	// Job is the job working through the registrations after a change,
+	// "" when none runs; a change that needs a job waits for it.
+	Job         string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CancelledAt time.Time
 }
 
-// SeatsLeft is how many can still get a confirmed seat.
-func (e Event) SeatsLeft() int { return max(e.Capacity-e.Confirmed, 0) }
+// DefaultTimeZone is the county's: the zone of events that name none.
+const DefaultTimeZone = "Europe/Berlin"
+
+// ZoneName is the event's IANA time zone.
+func (e Event) ZoneName() string {
+	if e.TimeZone == "" {
+		return DefaultTimeZone
+	}
+	return e.TimeZone
+}
+
+// Zone is the event's time zone; the county's if the name is unknown.
+func (e Event) Zone() *time.Location {
+	loc, err := time.LoadLocation(e.ZoneName())
+	if err != nil {
+		return i18n.Berlin
+	}
+	return loc
+}
+
+// SeatsLeft is how many can still get a confirmed seat: while anybody
+// waits, the seats that come free (a capacity grown) are theirs.
+func (e Event) SeatsLeft() int { return max(e.Capacity-e.Confirmed-e.Waiting, 0) }
 
 // Open reports whether sign-up is possible at now.
 func (e Event) Open(now time.Time) bool {
-	return e.Published && now.Before(e.RegistrationDeadline) && now.Before(e.StartsAt)
+	return e.Published && !e.Cancelled && now.Before(e.RegistrationDeadline) && now.Before(e.StartsAt)
 }
 
 // Status of a registration.
@@ -106,15 +146,18 @@ type Store interface {
 	// Upcoming lists events that end after now, soonest first.
 	Upcoming(ctx context.Context, now time.Time) ([]Event, error)
 	Registration(ctx context.Context, eventID, emailHash string) (Registration, error)
-	// TakeSeat stores a confirmed registration if a seat is left (else
-	// ErrFull), with its cancel token and mail.
-	TakeSeat(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+	// TakeSeat stores a confirmed registration if a seat is left and
+	// nobody waits (else ErrFull), with its cancel token and mail. It is
+	// conditional on the event's version as e was read, so the mail never
+	// describes an event a coordinator has changed meanwhile.
+	TakeSeat(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
 	// NextPosition hands out the next waiting-list position, only while the
-	// event is full (else ErrSeatsLeft).
+	// event is full or others wait (else ErrSeatsLeft).
 	NextPosition(ctx context.Context, eventID string) (int, error)
 	// Wait stores a waitlisted registration with its token and mail, only
-	// while the event is still full (else ErrSeatsLeft).
-	Wait(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+	// while the event is still full or others wait (else ErrSeatsLeft), and
+	// only at the version e was read at.
+	Wait(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
 
 	CancelToken(ctx context.Context, hash string) (Token, error)
 	// FirstWaiting is the waitlisted registration with the lowest position
@@ -130,6 +173,9 @@ type Store interface {
 	// with its cancel link; ErrReminded if it was reminded or is no longer
 	// confirmed.
 	Remind(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+
+	// The coordinators' side: see admin.go and job.go.
+	ManageStore
 }
 
 // Cancellation is what one cancellation changes, decided by the service and

@@ -195,18 +195,18 @@ type hookStore struct {
 	beforeTakeSeat, beforeWait func()
 }
 
-func (h *hookStore) TakeSeat(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+func (h *hookStore) TakeSeat(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
 	if f := h.beforeTakeSeat; f != nil {
 		h.beforeTakeSeat = nil
 		f()
 	}
-	return h.Store.TakeSeat(ctx, r, t, m)
+	return h.Store.TakeSeat(ctx, e, r, t, m)
 }
 
-func (h *hookStore) Wait(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+func (h *hookStore) Wait(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
 	if f := h.beforeWait; f != nil {
 		h.beforeWait = nil
 		f()
 	}
-	return h.Store.Wait(ctx, r, t, m)
+	return h.Store.Wait(ctx, e, r, t, m)
 }

@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -36,12 +37,20 @@ const (
 // waiting position was taken between its read and its write.
 const attempts = 8
 
-// Service runs sign-ups.
+// Service runs sign-ups, and the coordinators' management of events.
 type Service struct {
 	Store  Store
 	Config *network.Config
 	Keys   *secret.Keys
 	Now    func() time.Time
+	// JobBatch is how many registrations one step of a job covers
+	// (DefaultJobBatch if 0, at most MaxJobBatch).
+	JobBatch int
+	// JobBudget bounds how long a request works its job inline, and the
+	// sweeper each job (DefaultJobBudget if 0).
+	JobBudget time.Duration
+	// Log hears of jobs left to the sweeper; nil is slog's default.
+	Log *slog.Logger
 }
 
 // Result of a sign-up.
@@ -125,7 +134,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	for range attempts {
 		if e.SeatsLeft() > 0 {
 			r.Status, r.Position = Confirmed, 0
-			err = s.Store.TakeSeat(ctx, r, tok, s.mail(e, r, nonce, now))
+			err = s.Store.TakeSeat(ctx, e, r, tok, s.mail(e, r, nonce, now))
 			if !errors.Is(err, ErrFull) {
 				return s.done(ctx, r, err)
 			}
@@ -133,7 +142,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 			pos, err := s.Store.NextPosition(ctx, e.ID)
 			if err == nil {
 				r.Status, r.Position = Waitlisted, pos
-				err = s.Store.Wait(ctx, r, tok, s.mail(e, r, nonce, now))
+				err = s.Store.Wait(ctx, e, r, tok, s.mail(e, r, nonce, now))
 				if !errors.Is(err, ErrSeatsLeft) {
 					return s.done(ctx, r, err)
 				}
@@ -143,9 +152,13 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 				return Result{}, apperr.OrUnavailable(err)
 			}
 		}
-		// A seat was taken or freed since the event was read: look again.
+		// A seat was taken or freed, or a coordinator changed the event,
+		// since it was read: look again.
 		if e, err = s.Store.Event(ctx, e.ID); err != nil {
 			return Result{}, apperr.OrUnavailable(err)
+		}
+		if !e.Open(now) {
+			return Result{}, apperr.New(apperr.Conflict, "problem.registration_closed")
 		}
 	}
 	return Result{}, apperr.Wrap(apperr.Unavailable, "problem.unavailable", errors.New("event: sign-up kept racing"))
@@ -208,6 +221,7 @@ func (s *Service) mailFor(template string, e Event, r Registration, nonce string
 			"eventTitle":      e.Title.In(r.Locale),
 			"eventStartsAt":   e.StartsAt.Format(time.RFC3339),
 			"eventEndsAt":     e.EndsAt.Format(time.RFC3339),
+			"timeZone":        e.ZoneName(),
 			"locationName":    e.Location.Name,
 			"locationAddress": e.Location.Address,
 			"onlineUrl":       e.Location.OnlineURL,

@@ -29,6 +29,7 @@ func mailData(ev event.Event, r event.Registration, status event.Status, sequenc
 		"eventTitle":      ev.Title["de"],
 		"eventStartsAt":   ev.StartsAt.Format(time.RFC3339),
 		"eventEndsAt":     ev.EndsAt.Format(time.RFC3339),
+		"timeZone":        ev.ZoneName(),
 		"locationName":    ev.Location.Name,
 		"locationAddress": ev.Location.Address,
 		"onlineUrl":       ev.Location.OnlineURL,

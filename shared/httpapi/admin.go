@@ -31,6 +31,7 @@ type Admin struct {
 	Messages *contact.Service
 	// Outbox is mail that could not be delivered, and suppressed addresses.
 	Outbox *outbox.Admin
+	Events *event.Service
 }
 
 func (a *API) adminRoutes(rt *router) {
@@ -59,6 +60,13 @@ func (a *API) adminRoutes(rt *router) {
 		rt.handle(http.MethodPost, "/admin/mail/{id}/retry", a.coordinator(a.adminRetryMail))
 		rt.handle(http.MethodGet, "/admin/suppressions", a.coordinator(a.adminListSuppressions))
 		rt.handle(http.MethodDelete, "/admin/suppressions/{hash}", a.coordinator(a.adminDeleteSuppression))
+	}
+	if ad.Events != nil {
+		rt.handle(http.MethodGet, "/admin/events", a.coordinator(a.adminListEvents))
+		rt.handle(http.MethodPost, "/admin/events", a.coordinator(a.adminCreateEvent))
+		rt.handle(http.MethodGet, "/admin/events/{id}", a.coordinator(a.adminGetEvent))
+		rt.handle(http.MethodPatch, "/admin/events/{id}", a.coordinator(a.adminUpdateEvent))
+		rt.handle(http.MethodPost, "/admin/events/{id}/cancel", a.coordinator(a.adminCancelEvent))
 	}
 }
 

@@ -55,14 +55,6 @@ func (f *fixture) personEverywhere(t *testing.T, addr string) subject {
 	return p
 }
 
-func (f *fixture) signUpAs(t *testing.T, eventID, addr string, want event.Status) {
-	t.Helper()
-	r := f.do(t, "POST", "/events/"+eventID+"/registrations", "application/json", signUpBody(addr))
-	if got := decodeJSON[struct{ Status event.Status }](t, r).Status; r.status != http.StatusCreated || got != want {
-		t.Fatalf("sign-up of %s: status %d, %q; want 201, %q", addr, r.status, got, want)
-	}
-}
-
 func (f *fixture) contact(t *testing.T, addr, message string) {
 	t.Helper()
 	r := f.do(t, "POST", "/contact", "application/json", jsonBody(t, map[string]any{

@@ -57,7 +57,7 @@ func (f *fixture) seat(t *testing.T, e event.Event, p person) string {
 	tok := event.Token{Hash: secret.TokenHash(secret.NewNonce()), Purpose: event.CancelPurpose,
 		EventID: e.ID, EmailHash: hash, RegistrationID: r.ID, ExpiresAt: r.ExpiresAt}
 	m := outbox.Mail{ID: id.New(now), Template: "event.confirmed", Locale: "de", To: []string{p.email}, CreatedAt: now}
-	if err := f.store.TakeSeat(context.Background(), r, tok, m); err != nil {
+	if err := f.store.TakeSeat(context.Background(), e, r, tok, m); err != nil {
 		t.Fatal(err)
 	}
 	return r.ID

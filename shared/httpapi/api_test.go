@@ -54,20 +54,21 @@ func newFixture(t testing.TB) *fixture {
 	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
 	verifier := &jwtauth.Verifier{Secret: []byte(testJWTSecret), Now: clk.Now}
 	logs := &testenv.Output{}
-	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now}
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	events := &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now, Log: log}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
 		Events:   events,
 		Contact:  messages,
 		Admin: &httpapi.Admin{
-			Auth: verifier, Partners: partners, Audit: store,
+			Auth: verifier, Partners: partners, Audit: store, Events: events,
 			Roster:   &event.Roster{Store: store, Config: cfg, Now: clk.Now},
 			Messages: messages,
 			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: clk.Now},
 			Privacy:  &privacy.Service{Store: store, Events: events, Config: cfg, Keys: keys, Now: clk.Now},
 		},
-		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Log: log,
 		Now: clk.Now,
 	}
 	h := api.Handler()

@@ -83,12 +83,9 @@ func multipartValues(r *http.Request, body []byte) (url.Values, error) {
 // json tags name the fields. Strings take a form's first value, string
 // slices all values (a list repeats its key) and bools a checkbox's "on".
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return errTooLarge
-	}
+	body, err := readBody(w, r)
 	if err != nil {
-		return apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+		return err
 	}
 	switch mediaType(r) {
 	case typeJSON:
@@ -110,6 +107,18 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	rememberLocale(r, dst)
 	return err
+}
+
+// readBody reads a body of at most MaxBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, errTooLarge
+	}
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Malformed, "problem.malformed", err)
+	}
+	return body, nil
 }
 
 // rememberLocale keeps the body's locale field for the error path.

@@ -31,7 +31,7 @@ func (a *API) view(e event.Event, loc string) eventView {
 	open := e.Open(a.Now())
 	return eventView{
 		ID: e.ID, Title: e.Title.In(loc), Description: e.Description.In(loc),
-		StartsAt: e.StartsAt.UTC(), EndsAt: e.EndsAt.UTC(), TimeZone: "Europe/Berlin",
+		StartsAt: e.StartsAt.UTC(), EndsAt: e.EndsAt.UTC(), TimeZone: e.ZoneName(),
 		Location: e.Location, Capacity: e.Capacity, SeatsLeft: e.SeatsLeft(),
 		WaitingList:          open && e.SeatsLeft() == 0,
 		RegistrationDeadline: e.RegistrationDeadline.UTC(), RegistrationOpen: open,
@@ -116,7 +116,7 @@ func (a *API) cancelPage(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, http.StatusOK, "confirm", pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.event.cancel.title"),
-		Text:   i18n.T(loc, "page.event.cancel.text", p.Event.Title.In(loc), i18n.FormatTime(loc, p.Event.StartsAt)),
+		Text:   i18n.T(loc, "page.event.cancel.text", p.Event.Title.In(loc), i18n.FormatTimeIn(loc, p.Event.StartsAt, p.Event.Zone())),
 		Token:  token,
 		Action: "cancel",
 		Button: i18n.T(loc, "page.event.cancel.button"),

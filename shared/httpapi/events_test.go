@@ -36,6 +36,17 @@ func (f *fixture) putEvent(t *testing.T, capacity int, edit func(*event.Event)) 
 	return e
 }
 
+// signUpAs registers addr for eventID through the public route; want, if
+// not empty, is where the person must stand afterwards.
+func (f *fixture) signUpAs(t *testing.T, eventID, addr string, want event.Status) {
+	t.Helper()
+	r := f.do(t, "POST", "/events/"+eventID+"/registrations", "application/json", signUpBody(addr))
+	got := decodeJSON[struct{ Status event.Status }](t, r).Status
+	if r.status != http.StatusCreated || (want != "" && got != want) {
+		t.Fatalf("sign-up of %s: status %d, %q; want 201, %q", addr, r.status, got, want)
+	}
+}
+
 func signUpBody(email string) []byte {
 	b, _ := json.Marshal(map[string]any{"name": "Test Person", "email": email, "consent": true})
 	return b

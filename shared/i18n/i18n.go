@@ -165,15 +165,24 @@ func mustZone(name string) *time.Location {
 // and English in words, every other language in digits (day.month.year, as
 // most of them write it) so no English month name creeps in. In a
 // right-to-left language the result is isolated, so it reads as one unit.
-func FormatTime(locale string, t time.Time) string {
-	t = t.In(Berlin)
+func FormatTime(locale string, t time.Time) string { return FormatTimeIn(locale, t, Berlin) }
+
+// FormatTimeIn is FormatTime in another zone, an online event's say; the
+// zone's abbreviation follows the time wherever it is not Berlin's, where
+// readers would otherwise assume it.
+func FormatTimeIn(locale string, t time.Time, zone *time.Location) string {
+	t = t.In(zone)
+	abbr := ""
+	if zone.String() != Berlin.String() {
+		abbr = " (" + t.Format("MST") + ")"
+	}
 	switch locale {
 	case Default:
-		return t.Format("02.01.2006, 15:04") + " Uhr"
+		return t.Format("02.01.2006, 15:04") + " Uhr" + abbr
 	case "en":
 		return t.Format("2 January 2006, 15:04") + " (" + t.Format("MST") + ")"
 	}
-	return Isolate(locale, t.Format("02.01.2006, 15:04"))
+	return Isolate(locale, t.Format("02.01.2006, 15:04")+abbr)
 }
 
 // Isolate wraps s in Unicode first-strong isolate marks when locale reads

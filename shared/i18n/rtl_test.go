@@ -256,3 +256,29 @@ func TestIsolateAndFormatTime(t *testing.T) {
 		t.Errorf("Isolate(de) = %q, want it unchanged", got)
 	}
 }
+
+// An event in another zone is shown in that zone, named, so nobody reads
+// it as Berlin time.
+func TestFormatTimeIn(t *testing.T) {
+	at := time.Date(2026, 3, 29, 7, 30, 0, 0, time.UTC) // 03:30 EDT
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		locale string
+		zone   *time.Location
+		want   string
+	}{
+		{"de", ny, "29.03.2026, 03:30 Uhr (EDT)"},
+		{"en", ny, "29 March 2026, 03:30 (EDT)"},
+		{"uk", ny, "29.03.2026, 03:30 (EDT)"},
+		{"fa", ny, "\u206829.03.2026, 03:30 (EDT)\u2069"},
+		{"de", i18n.Berlin, "29.03.2026, 09:30 Uhr"},
+	}
+	for _, tt := range tests {
+		if got := i18n.FormatTimeIn(tt.locale, at, tt.zone); got != tt.want {
+			t.Errorf("FormatTimeIn(%s, %s) = %q, want %q", tt.locale, tt.zone, got, tt.want)
+		}
+	}
+}

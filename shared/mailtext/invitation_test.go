@@ -28,15 +28,20 @@ func TestInvitationAttachment(t *testing.T) {
 		sequence         int
 		method           string
 		attached         bool
+		zone             string // "" for mails queued before events had zones
 	}{
-		{"event.confirmed", "confirmed", 0, "PUBLISH", true},
-		{"event.promoted", "confirmed", 1, "PUBLISH", true},
-		{"event.cancelled", "confirmed", 2, "CANCEL", true},
-		{"event.cancelled", "waitlisted", 1, "", false},
-		{"event.waitlisted", "waitlisted", 0, "", false},
+		{"event.confirmed", "confirmed", 0, "PUBLISH", true, ""},
+		{"event.promoted", "confirmed", 1, "PUBLISH", true, "Europe/Berlin"},
+		{"event.cancelled", "confirmed", 2, "CANCEL", true, ""},
+		{"event.cancelled", "waitlisted", 1, "", false, ""},
+		{"event.waitlisted", "waitlisted", 0, "", false, ""},
+		{"event.updated", "confirmed", 3, "PUBLISH", true, "America/New_York"},
+		{"event.updated", "waitlisted", 1, "", false, "Europe/Berlin"},
+		{"event.called-off", "confirmed", 2, "CANCEL", true, "Asia/Tehran"},
+		{"event.called-off", "waitlisted", 1, "", false, "Europe/Berlin"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.template+" "+tt.status, func(t *testing.T) {
+		t.Run(tt.template+" "+tt.status+" "+tt.zone, func(t *testing.T) {
 			m := outbox.Mail{
 				ID: "m1", Template: tt.template, Locale: "de", To: []string{"teilnahme@example.org"},
 				TokenNonce: "nonce",
@@ -44,11 +49,12 @@ func TestInvitationAttachment(t *testing.T) {
 					"registrationId": "06h1reg", "status": tt.status, "sequence": strconv.Itoa(tt.sequence),
 					"position": "0", "eventTitle": "AG Sprache", "eventStartsAt": start.Format(time.RFC3339),
 					"eventEndsAt": end.Format(time.RFC3339), "locationName": "Landratsamt",
-					"locationAddress": "Erzberger Allee 14, 36433 Bad Salzungen",
+					"locationAddress": "Erzberger Allee 14, 36433 Bad Salzungen", "changed": "time",
+					"timeZone": tt.zone,
 				},
 				CreatedAt: start.Add(-72 * time.Hour),
 			}
-			if tt.template == "event.cancelled" {
+			if tt.template == "event.cancelled" || tt.template == "event.called-off" {
 				m.TokenNonce = ""
 			}
 			msg, err := r.Render(m)
@@ -74,6 +80,13 @@ func TestInvitationAttachment(t *testing.T) {
 			ev := cal.Events()
 			if len(ev) != 1 {
 				t.Fatalf("%d events", len(ev))
+			}
+			wantZone := tt.zone
+			if wantZone == "" {
+				wantZone = "Europe/Berlin"
+			}
+			if tzid := ev[0].Props.Get(goical.PropDateTimeStart).Params.Get(goical.PropTimezoneID); tzid != wantZone {
+				t.Errorf("DTSTART TZID %q, want %q", tzid, wantZone)
 			}
 			if uid := ev[0].Props.Get(goical.PropUID).Value; uid != "06h1reg@example.org" {
 				t.Errorf("UID %s", uid)

@@ -40,7 +40,8 @@ var leftPlaceholder = regexp.MustCompile(`\{[0-9]+\}`)
 
 // languageMails are the mails a person of the public gets, with the data
 // the services write: partner.Service for the confirm link, event.Service's
-// mailFor for a confirmed seat, contact.Service for the acknowledgement.
+// mailFor for a confirmed seat, an event moved and an event called off,
+// contact.Service for the acknowledgement.
 // Values a network keeps in German and English (the event's title, the
 // topic's label) are taken in the mail's language the way the services
 // take them, so most languages get the German value, as they would in
@@ -54,7 +55,42 @@ func languageMails(cfg *network.Config, locale string) []outbox.Mail {
 			topic = tp.Label
 		}
 	}
+	eventData := func(status string, extra ...string) map[string]string {
+		d := map[string]string{
+			"registrationId":  "01jn8a0000000000000000001c",
+			"status":          status,
+			"sequence":        "1",
+			"position":        "0",
+			"eventTitle":      title.In(locale),
+			"eventStartsAt":   time.Date(2026, 4, 14, 15, 0, 0, 0, time.UTC).Format(time.RFC3339),
+			"eventEndsAt":     time.Date(2026, 4, 14, 17, 0, 0, 0, time.UTC).Format(time.RFC3339),
+			"timeZone":        "Europe/Berlin",
+			"locationName":    "Mehrgenerationenhaus Eisenach",
+			"locationAddress": "Goethestraße 12, 99817 Eisenach",
+		}
+		for i := 0; i+1 < len(extra); i += 2 {
+			d[extra[i]] = extra[i+1]
+		}
+		return d
+	}
 	return []outbox.Mail{
+		{
+			ID:         "01jn8a0000000000000000001e",
+			Template:   "event.updated",
+			Locale:     locale,
+			To:         []string{"teilnehmerin@example.org"},
+			TokenNonce: "bm9uY2UtbGFuZ3VhZ2VzLTM",
+			Data:       eventData(string(event.Confirmed), "changed", "time-location"),
+			CreatedAt:  created,
+		},
+		{
+			ID:        "01jn8a0000000000000000001f",
+			Template:  "event.called-off",
+			Locale:    locale,
+			To:        []string{"wartende@example.org"},
+			Data:      eventData(string(event.Waitlisted)),
+			CreatedAt: created,
+		},
 		{
 			ID:         "01jn8a0000000000000000001a",
 			Template:   "partner.confirm",
@@ -70,18 +106,8 @@ func languageMails(cfg *network.Config, locale string) []outbox.Mail {
 			Locale:     locale,
 			To:         []string{"teilnehmerin@example.org"},
 			TokenNonce: "bm9uY2UtbGFuZ3VhZ2VzLTI",
-			Data: map[string]string{
-				"registrationId":  "01jn8a0000000000000000001c",
-				"status":          string(event.Confirmed),
-				"sequence":        "0",
-				"position":        "0",
-				"eventTitle":      title.In(locale),
-				"eventStartsAt":   time.Date(2026, 4, 14, 15, 0, 0, 0, time.UTC).Format(time.RFC3339),
-				"eventEndsAt":     time.Date(2026, 4, 14, 17, 0, 0, 0, time.UTC).Format(time.RFC3339),
-				"locationName":    "Mehrgenerationenhaus Eisenach",
-				"locationAddress": "Goethestraße 12, 99817 Eisenach",
-			},
-			CreatedAt: created,
+			Data:       eventData(string(event.Confirmed), "sequence", "0"),
+			CreatedAt:  created,
 		},
 		{
 			ID:       "01jn8a0000000000000000001d",

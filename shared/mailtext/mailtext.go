@@ -101,6 +101,19 @@ var kinds = map[string]kind{
 		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
 	},
+	// The coordinators changed the event's time or place: a new invitation
+	// replaces the old one, and a fresh cancel link for whom it no longer
+	// suits.
+	"event.updated": {
+		subject: func(v view) string { return v.T("mail.event.updated.subject", v.Data["eventTitle"]) },
+		link:    "/registrations/cancel?token=",
+		attach:  (*Renderer).invitation,
+	},
+	// The coordinators called the event off.
+	"event.called-off": {
+		subject: func(v view) string { return v.T("mail.event.called-off.subject", v.Data["eventTitle"]) },
+		attach:  (*Renderer).invitation,
+	},
 }
 
 // Renderer renders outbox mail for one deployment.
@@ -171,13 +184,25 @@ func (v view) Start() string {
 // T translates key into the mail's language.
 func (v view) T(key string, args ...string) string { return i18n.T(v.Locale, key, args...) }
 
-// Date shows an RFC 3339 time from Data as a Berlin date and time.
+// Date shows an RFC 3339 time from Data as a date and time in the event's
+// zone.
 func (v view) Date(field string) string {
 	t, err := time.Parse(time.RFC3339, v.Data[field])
 	if err != nil {
 		return ""
 	}
-	return i18n.FormatTime(v.Locale, t)
+	return i18n.FormatTimeIn(v.Locale, t, zoneOf(v.Data))
+}
+
+// zoneOf is the time zone an event mail names; Berlin for mails queued
+// before events had zones.
+func zoneOf(data map[string]string) *time.Location {
+	if name := data["timeZone"]; name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return i18n.Berlin
 }
 
 // Typed is a value from Data that someone typed, such as an organisation's
@@ -255,8 +280,9 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 }
 
 // invitation is the calendar entry of a registration: PUBLISH for a seat,
-// so calendars add it without sending replies to the network's inbox;
-// CANCEL when a seat is given back. One UID per registration and a sequence
+// so calendars add it without sending replies to the network's inbox, and
+// again when the event moves; CANCEL when a seat is given back or the
+// event called off. One UID per registration and a sequence
 // raised on every change, so the later entry replaces the earlier. A
 // waiting-list place gets none.
 func (r *Renderer) invitation(m outbox.Mail) ([]mail.Attachment, error) {
@@ -275,7 +301,7 @@ func (r *Renderer) invitation(m outbox.Mail) ([]mail.Attachment, error) {
 	}
 	_, domain, _ := strings.Cut(r.Config.Sender.Address, "@")
 	write, contentType, name := ical.Publish, ical.ContentTypePublish, "einladung.ics"
-	if m.Template == "event.cancelled" {
+	if m.Template == "event.cancelled" || m.Template == "event.called-off" {
 		write, contentType, name = ical.Cancel, ical.ContentTypeCancel, "absage.ics"
 	}
 	ics, err := write(ical.Event{
@@ -284,7 +310,7 @@ func (r *Renderer) invitation(m outbox.Mail) ([]mail.Attachment, error) {
 		Stamp:          m.CreatedAt,
 		Start:          start,
 		End:            end,
-		Zone:           i18n.Berlin,
+		Zone:           zoneOf(m.Data),
 		Summary:        m.Data["eventTitle"],
 		Location:       location,
 		URL:            m.Data["onlineUrl"],

@@ -29,6 +29,12 @@ const (
 	EmailASCII   = "email_non_ascii"
 	EmailSpace   = "email_space"
 	EmailNoAt    = "email_no_at"
+	// Codes of the coordinators' event fields.
+	OutOfRange     = "out_of_range"
+	BeforeStart    = "before_start"    // an end not after the start
+	AfterStart     = "after_start"     // a deadline after the start
+	InPast         = "in_past"         // a start already past
+	BelowConfirmed = "below_confirmed" // a capacity below the seats taken
 )
 
 // Line parses a one-line text (a name): normalised, trimmed, no line
