@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
@@ -72,6 +73,7 @@ func newFixture(t testing.TB) *fixture {
 		Config:   cfg,
 		Partners: partners,
 		Events:   &event.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
+		Contact:  &contact.Service{Store: store, Config: cfg, Keys: keys, Now: clk.Now},
 		Admin:    &httpapi.Admin{Auth: verifier, Partners: partners, Audit: store},
 		Log:      slog.New(slog.NewJSONHandler(logs, nil)),
 		Now:      clk.Now,
