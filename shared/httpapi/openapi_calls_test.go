@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -173,20 +174,23 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		calls = append(calls, badBodies("POST", route.path, route.pages)...)
 	}
 
-	// Every admin route: no token, and a valid one outside the group.
-	var admin []string
-	for key := range c.operations() {
-		if strings.Contains(key, " /admin/") {
-			admin = append(admin, key)
-		}
-	}
-	slices.Sort(admin)
-	for _, key := range admin {
+	// Every admin route: no token, and a valid one outside the group. The
+	// calls send no body and no query, so they break the document where it
+	// requires either.
+	ops := c.operations()
+	for _, key := range slices.Sorted(maps.Keys(ops)) {
 		method, tmpl, _ := strings.Cut(key, " ")
-		path := templated(tmpl, unknown)
+		if !strings.HasPrefix(tmpl, "/admin/") {
+			continue
+		}
+		op, path := ops[key], templated(tmpl, unknown)
+		needsInput := op.RequestBody != nil && op.RequestBody.Value.Required
+		for _, p := range op.Parameters {
+			needsInput = needsInput || (p.Value.In == "query" && p.Value.Required)
+		}
 		calls = append(calls,
 			call{method: method, path: path, as: asNobody, status: 401, invalid: true},
-			call{method: method, path: path, as: asOutsider, status: 403},
+			call{method: method, path: path, as: asOutsider, status: 403, invalid: needsInput},
 		)
 	}
 
