@@ -79,9 +79,6 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		"message": "Wann beginnt der nächste Kurs?", "consent": true, "network": "eisenach"}
 	messageForm := url.Values{"name": {"Form Frage"}, "email": {"form-frage@example.org"}, "topic": {"general"},
 		"message": {"Hallo"}, "consent": {"on"}}
-	token := func(tok string) map[string]string { return map[string]string{"token": tok} }
-	tokenForm := func(tok string) url.Values { return url.Values{"token": {tok}} }
-	q := url.QueryEscape
 
 	calls := []call{
 		{method: "GET", path: "/health", status: 200},
@@ -98,14 +95,6 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "POST", path: "/partners", body: url.Values{"organisation": {"Ohne Adresse"}}, status: 422, invalid: true},
 		{method: "GET", path: "/partners", status: 200},
 
-		{method: "GET", path: "/partners/confirm?token=" + q(confirm), status: 200},
-		{method: "GET", path: "/partners/confirm?token=" + q(confirm) + "&locale=fa", header: html, status: 200},
-		{method: "GET", path: "/partners/confirm?token=unknown", status: 404},
-		{method: "GET", path: "/partners/confirm?token=unknown", header: html, status: 404},
-		{method: "POST", path: "/partners/confirm", body: token(confirm), status: 200},
-		{method: "POST", path: "/partners/confirm", body: tokenForm(confirm), status: 303},
-		{method: "POST", path: "/partners/confirm", body: token("unknown"), status: 404},
-		{method: "POST", path: "/partners/confirm", body: tokenForm("unknown"), status: 404},
 		{method: "POST", path: "/partners/confirm", body: map[string]int{"token": 5}, status: 422, invalid: true},
 		{method: "POST", path: "/partners/confirm", body: map[string]int{"token": 5}, header: html, status: 422, invalid: true},
 
@@ -123,14 +112,6 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "POST", path: signUps, body: map[string]any{"email": "kein-name@example.org"}, status: 422, invalid: true},
 		{method: "POST", path: signUps, body: url.Values{"email": {"kein-name@example.org"}}, status: 422, invalid: true},
 
-		{method: "GET", path: "/registrations/cancel?token=" + q(cancel), status: 200},
-		{method: "GET", path: "/registrations/cancel?token=" + q(cancel), header: html, status: 200},
-		{method: "GET", path: "/registrations/cancel?token=unknown", status: 404},
-		{method: "GET", path: "/registrations/cancel?token=unknown", header: html, status: 404},
-		{method: "POST", path: "/registrations/cancel", body: token(cancel), status: 200},
-		{method: "POST", path: "/registrations/cancel", body: tokenForm(cancel), status: 303},
-		{method: "POST", path: "/registrations/cancel", body: token("unknown"), status: 404},
-		{method: "POST", path: "/registrations/cancel", body: tokenForm("unknown"), status: 404},
 		{method: "POST", path: "/registrations/cancel", body: map[string]int{"token": 5}, status: 422, invalid: true},
 		{method: "POST", path: "/registrations/cancel", body: map[string]int{"token": 5}, header: html, status: 422, invalid: true},
 
@@ -163,6 +144,10 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/admin/audit?limit=1", status: 200},
 		{method: "GET", path: "/admin/audit?cursor=!!!", status: 400},
 		{method: "GET", path: "/admin/audit?limit=500", status: 400, invalid: true},
+	}
+	for _, link := range []struct{ path, token string }{{"/partners/confirm", confirm}, {"/registrations/cancel", cancel}} {
+		calls = append(calls, linkCalls(link.path, link.token, 200, false)...)
+		calls = append(calls, linkCalls(link.path, "unknown", 404, false)...)
 	}
 	for _, route := range []struct {
 		path  string
@@ -199,18 +184,10 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		call{method: "POST", path: "/partners", body: application, down: true, status: 503},
 		call{method: "POST", path: "/partners", body: applicationForm, down: true, status: 503},
 		call{method: "GET", path: "/partners", down: true, status: 503},
-		call{method: "GET", path: "/partners/confirm?token=" + q(confirm), down: true, status: 503},
-		call{method: "GET", path: "/partners/confirm?token=" + q(confirm), header: html, down: true, status: 503},
-		call{method: "POST", path: "/partners/confirm", body: token(confirm), down: true, status: 503},
-		call{method: "POST", path: "/partners/confirm", body: tokenForm(confirm), down: true, status: 503},
 		call{method: "GET", path: "/events", down: true, status: 503},
 		call{method: "GET", path: "/events/" + open, down: true, status: 503},
 		call{method: "POST", path: signUps, body: person("a@example.org"), down: true, status: 503},
 		call{method: "POST", path: signUps, body: personForm, down: true, status: 503},
-		call{method: "GET", path: "/registrations/cancel?token=" + q(cancel), down: true, status: 503},
-		call{method: "GET", path: "/registrations/cancel?token=" + q(cancel), header: html, down: true, status: 503},
-		call{method: "POST", path: "/registrations/cancel", body: token(cancel), down: true, status: 503},
-		call{method: "POST", path: "/registrations/cancel", body: tokenForm(cancel), down: true, status: 503},
 		call{method: "POST", path: "/contact", body: message, down: true, status: 503},
 		call{method: "POST", path: "/contact", body: messageForm, down: true, status: 503},
 		call{method: "GET", path: "/admin/partners", down: true, status: 503},
@@ -220,18 +197,31 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		call{method: "GET", path: "/admin/audit", down: true, status: 503},
 	)
 
-	// Last, as they move the clock: links past their time answer 410.
-	calls = append(calls,
-		call{method: "GET", path: "/partners/confirm?token=" + q(expiring), later: 11 * 24 * time.Hour, status: 410},
-		call{method: "GET", path: "/partners/confirm?token=" + q(expiring), header: html, status: 410},
-		call{method: "POST", path: "/partners/confirm", body: token(expiring), status: 410},
-		call{method: "POST", path: "/partners/confirm", body: tokenForm(expiring), status: 410},
-		call{method: "GET", path: "/registrations/cancel?token=" + q(cancel), status: 410},
-		call{method: "GET", path: "/registrations/cancel?token=" + q(cancel), header: html, status: 410},
-		call{method: "POST", path: "/registrations/cancel", body: token(cancel), status: 410},
-		call{method: "POST", path: "/registrations/cancel", body: tokenForm(cancel), status: 410},
-	)
-	return calls
+	calls = append(calls, linkCalls("/partners/confirm", confirm, 503, true)...)
+	calls = append(calls, linkCalls("/registrations/cancel", cancel, 503, true)...)
+
+	// Last, as they move the clock on past the event and the links' time:
+	// expired links answer 410.
+	expired := append(linkCalls("/partners/confirm", expiring, 410, false), linkCalls("/registrations/cancel", cancel, 410, false)...)
+	expired[0].later = 11 * 24 * time.Hour
+	return append(calls, expired...)
+}
+
+// linkCalls open a mail link's page (JSON, and a page in Persian) and press
+// its button (JSON, and the page's form) with token, all expecting status
+// (a pressed form button that works gets 303 instead of 200).
+func linkCalls(path, token string, status int, down bool) []call {
+	page := path + "?token=" + url.QueryEscape(token)
+	formStatus := status
+	if status == http.StatusOK {
+		formStatus = http.StatusSeeOther
+	}
+	return []call{
+		{method: "GET", path: page, down: down, status: status},
+		{method: "GET", path: page + "&locale=fa", header: html, down: down, status: status},
+		{method: "POST", path: path, body: map[string]string{"token": token}, down: down, status: status},
+		{method: "POST", path: path, body: url.Values{"token": {token}}, down: down, status: formStatus},
+	}
 }
 
 // templated fills every {parameter} of a path template with value.
