@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 .DEFAULT_GOAL := help
 include infra/sam.mk
 
-.PHONY: help run test test-deps lint fmt-check vet build bench fuzz deploy clean
+.PHONY: help run test test-deps lint fmt-check vet build bench fuzz deploy api-doc clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
@@ -64,6 +64,9 @@ fuzz: ## fuzz every target for FUZZTIME (default 30s) each
 
 deploy: ## sam build && sam deploy --guided
 	sam build && sam deploy --guided
+
+api-doc: ## rewrite the README's API section from the OpenAPI document (shared/httpapi/openapi)
+	$(GO) run ./infra/apidoc
 
 clean:
 	rm -rf bin .aws-sam .local

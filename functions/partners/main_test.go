@@ -28,6 +28,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		testenv.Case("get-partners.json", 200, "application/json", []string{`"partners":[]`}, nil),
 		testenv.Case("get-confirm-unknown-token.json", 404, "text/html", []string{`<html lang="de"`, "Dieser Link ist ungültig"}, nil),
 		testenv.Case("get-health.json", 200, "application/json", []string{`"ok"`}, nil),
+		testenv.Case("get-openapi.json", 200, "application/json", []string{`"openapi":"3.1.0"`, `"/admin/partners/{id}/approve"`},
+			map[string]string{"Cache-Control": "public, max-age=3600"}),
 	}
 	var firstID string
 	for _, tt := range tests {

@@ -44,6 +44,7 @@ func (a *API) Routes() []string {
 func (a *API) router() *router {
 	rt := &router{fail: a.fail}
 	rt.handle(http.MethodGet, "/health", a.health)
+	rt.handle(http.MethodGet, "/openapi.json", a.openAPI)
 	rt.handle(http.MethodGet, "/options", a.options)
 	rt.handle(http.MethodGet, "/thanks/{page}", a.thanks)
 	if a.Partners != nil {
