@@ -330,12 +330,14 @@ func TestFaultSuiteSESDown(t *testing.T) {
 		switch i % 3 {
 		case 0:
 			s.kind = "partner"
-			out := l.postJSON(t, "/partners", fmt.Sprintf(`{"organisation":"Ausfallverein %d e. V.","organisationType":"association",`+
-				`"contactName":"Test","email":%q,"workingGroups":["language"],"consent":true}`, i, s.addr), http.StatusAccepted)
-			if out["status"] != string(partner.PendingConfirmation) {
-				t.Fatalf("application %d: %v", i, out)
+			org := fmt.Sprintf("Ausfallverein %d e. V.", i)
+			out := l.postJSON(t, "/partners", fmt.Sprintf(`{"organisation":%q,"organisationType":"association",`+
+				`"contactName":"Test","email":%q,"workingGroups":["language"],"consent":true}`, org, s.addr), http.StatusAccepted)
+			lock, err := l.Store.Lock(ctx, partner.DedupKey(l.Keys, s.addr, org))
+			if out["status"] != "received" || err != nil {
+				t.Fatalf("application %d: %v, %v", i, out, err)
 			}
-			s.id, _ = out["id"].(string)
+			s.id = lock.AppID
 		case 1:
 			s.kind = "event"
 			s.event, s.status = group, string(event.Confirmed)
@@ -345,13 +347,13 @@ func TestFaultSuiteSESDown(t *testing.T) {
 				s.status, s.position = string(event.Waitlisted), k-group.SeatsLeft()+1
 			}
 			nEvent++
-			out := l.postJSON(t, "/events/"+s.event.ID+"/registrations",
-				`{"name":"Test","email":"`+s.addr+`","consent":true}`, http.StatusCreated)
-			pos, _ := out["position"].(float64)
-			if out["status"] != s.status || int(pos) != s.position {
-				t.Fatalf("sign-up %d for %s: got %v, want %s at position %d", nEvent, s.event.Title["de"], out, s.status, s.position)
+			l.postJSON(t, "/events/"+s.event.ID+"/registrations",
+				`{"name":"Test","email":"`+s.addr+`","consent":true}`, http.StatusAccepted)
+			r, err := l.Store.Registration(ctx, s.event.ID, l.Store.HashEmail(email.Key(s.addr)))
+			if err != nil || string(r.Status) != s.status || r.Position != s.position {
+				t.Fatalf("sign-up %d for %s: %+v, %v; want %s at position %d", nEvent, s.event.Title["de"], r, err, s.status, s.position)
 			}
-			s.id, _ = out["id"].(string)
+			s.id = r.ID
 		case 2:
 			s.kind = "contact"
 			s.topic = topics[nContact%len(topics)].ID

@@ -51,6 +51,7 @@ type server struct {
 	Events       *event.Service
 	Store        *dynamo.Store
 	Config       *network.Config
+	Keys         *secret.Keys
 	MailTarget   string
 	DynamoTarget string
 	// DemoToken is a coordinator token, made when no --jwt-secret was given.
@@ -82,7 +83,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Config: cfg}
+	s := &server{Config: cfg, Keys: keys}
 	ok := false
 	defer func() {
 		if !ok {

@@ -386,6 +386,31 @@ func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t
 	}, r, t, m, event.ErrSeatsLeft)
 }
 
+// Remail writes a new cancel link and the mail about registration r, while
+// r is what it was read as.
+func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+		TableName:                &s.Table,
+		Key:                      s.regKey(r.EventID, r.EmailHash),
+		ConditionExpression:      aws.String("#status = :status AND #id = :id"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#id": "id"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":status": str(string(r.Status)), ":id": str(r.ID),
+		},
+	}}, s.cancelTokenPut(t), mailPut})
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return event.ErrChanged
+	}
+	if err != nil {
+		return fmt.Errorf("remail: %w", err)
+	}
+	return nil
+}
+
 // CancelToken reads a cancel-link token as stored, expired or not: TTL
 // deletes late, and the service answers an expired link with "gone", not
 // "invalid", by its ExpiresAt.

@@ -57,10 +57,15 @@ func (s *Store) sentPK() string   { return s.key("mail", "sent") }
 // the insert.
 func (s *Store) mailPut(m outbox.Mail) (types.TransactWriteItem, error) {
 	// Empty values are left out: DynamoDB keeps no empty sets and the
-	// templates treat a missing value as empty.
-	data := make(map[string]string, len(m.Data))
+	// templates treat a missing value as empty. A mail without data has no
+	// data attribute at all: omitempty keeps an empty map, and minidyn
+	// stores an empty map as garbage.
+	var data map[string]string
 	for k, v := range m.Data {
 		if v != "" {
+			if data == nil {
+				data = map[string]string{}
+			}
 			data[k] = v
 		}
 	}

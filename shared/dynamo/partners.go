@@ -115,7 +115,7 @@ func (s *Store) Create(ctx context.Context, app partner.Application, tok partner
 			TableName: &s.Table,
 			Item: map[string]types.AttributeValue{
 				"pk": str(lockPK), "sk": str(lockSK),
-				"ref": str(app.ID), "expiresAt": num(epoch(app.ExpiresAt)),
+				"ref": str(app.ID), "status": str(string(app.Status)), "expiresAt": num(epoch(app.ExpiresAt)),
 			},
 			// A lock whose application has expired may be taken over even
 			// before TTL removes it.
@@ -162,6 +162,58 @@ func (s *Store) tokenPut(t partner.Token) types.TransactWriteItem {
 		},
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	}}
+}
+
+// Lock reads the live lock of an organisation applying with an address:
+// the pending application it names and where that stands.
+func (s *Store) Lock(ctx context.Context, dedupKey string) (partner.Lock, error) {
+	item, err := s.get(ctx, s.key("application-lock", dedupKey), lockSK)
+	if err != nil {
+		return partner.Lock{}, fmt.Errorf("read lock: %w", err)
+	}
+	if item == nil {
+		return partner.Lock{}, partner.ErrNotFound
+	}
+	l := partner.Lock{DedupKey: dedupKey, AppID: attrS(item, "ref"), Status: partner.Status(attrS(item, "status"))}
+	if l.Status == "" {
+		// A lock written before it carried the status.
+		app, err := s.Application(ctx, l.AppID)
+		if err != nil {
+			return partner.Lock{}, err
+		}
+		l.Status = app.Status
+	}
+	return l, nil
+}
+
+// Resend queues a mail about a pending application, with a new confirm
+// token if one is given, while the lock still names it in the same state.
+func (s *Store) Resend(ctx context.Context, l partner.Lock, tok *partner.Token, m outbox.Mail) error {
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+		TableName: &s.Table,
+		Key:       keyOf(s.key("application-lock", l.DedupKey), lockSK),
+		// A lock written before it carried the status passes as well.
+		ConditionExpression:      aws.String("#ref = :id AND (#status = :status OR attribute_not_exists(#status)) AND expiresAt > :now"),
+		ExpressionAttributeNames: map[string]string{"#ref": "ref", "#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":id": str(l.AppID), ":status": str(string(l.Status)), ":now": num(epoch(s.Now())),
+		},
+	}}, mailPut}
+	if tok != nil {
+		items = append(items, s.tokenPut(*tok))
+	}
+	err = s.transact(ctx, items)
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return partner.ErrState
+	}
+	if err != nil {
+		return fmt.Errorf("resend: %w", err)
+	}
+	return nil
 }
 
 // Token reads a live token by its hash.
@@ -256,12 +308,14 @@ func (s *Store) Confirm(ctx context.Context, id string, at, expiresAt time.Time,
 			},
 		}},
 		{Update: &types.Update{
-			TableName:                 &s.Table,
-			Key:                       keyOf(s.key("application-lock", app.DedupKey), lockSK),
-			UpdateExpression:          aws.String("SET expiresAt = :exp"),
-			ConditionExpression:       aws.String("#ref = :id"),
-			ExpressionAttributeNames:  map[string]string{"#ref": "ref"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":exp": num(epoch(expiresAt)), ":id": str(id)},
+			TableName:                &s.Table,
+			Key:                      keyOf(s.key("application-lock", app.DedupKey), lockSK),
+			UpdateExpression:         aws.String("SET expiresAt = :exp, #status = :review"),
+			ConditionExpression:      aws.String("#ref = :id"),
+			ExpressionAttributeNames: map[string]string{"#ref": "ref", "#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":exp": num(epoch(expiresAt)), ":id": str(id), ":review": str(string(partner.PendingReview)),
+			},
 		}},
 		mailPut,
 	})

@@ -154,6 +154,9 @@ type Store interface {
 	// NextPosition hands out the next waiting-list position, only while the
 	// event is full or others wait (else ErrSeatsLeft).
 	NextPosition(ctx context.Context, eventID string) (int, error)
+	// Remail queues m with the new cancel token t for registration r while
+	// it stands as read; ErrChanged otherwise.
+	Remail(ctx context.Context, r Registration, t Token, m outbox.Mail) error
 	// Wait stores a waitlisted registration with its token and mail, only
 	// while the event is still full or others wait (else ErrSeatsLeft), and
 	// only at the version e was read at.

@@ -120,7 +120,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	r.EventID = e.ID
 	r.EmailHash = s.Keys.EmailHash(email.Key(r.Email))
 	if prior, err := s.Store.Registration(ctx, e.ID, r.EmailHash); err == nil && prior.Status != Cancelled {
-		return Result{Registration: prior}, nil
+		return s.resend(ctx, e, prior, locale, now)
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return Result{}, apperr.OrUnavailable(err)
 	}
@@ -136,7 +136,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 			r.Status, r.Position = Confirmed, 0
 			err = s.Store.TakeSeat(ctx, e, r, tok, s.mail(e, r, nonce, now))
 			if !errors.Is(err, ErrFull) {
-				return s.done(ctx, r, err)
+				return s.done(ctx, e, r, err)
 			}
 		} else {
 			pos, err := s.Store.NextPosition(ctx, e.ID)
@@ -144,7 +144,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 				r.Status, r.Position = Waitlisted, pos
 				err = s.Store.Wait(ctx, e, r, tok, s.mail(e, r, nonce, now))
 				if !errors.Is(err, ErrSeatsLeft) {
-					return s.done(ctx, r, err)
+					return s.done(ctx, e, r, err)
 				}
 				// A seat came free after the position was handed out: that
 				// position stays unused, the seat is taken below.
@@ -165,19 +165,40 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 }
 
 // done finishes a sign-up write: a duplicate (the same address at the same
-// moment) answers with the registration that won.
-func (s *Service) done(ctx context.Context, r Registration, err error) (Result, error) {
+// moment) is a repeat of the registration that won.
+func (s *Service) done(ctx context.Context, e Event, r Registration, err error) (Result, error) {
 	if errors.Is(err, ErrDuplicate) {
 		prior, err := s.Store.Registration(ctx, r.EventID, r.EmailHash)
 		if err != nil {
 			return Result{}, apperr.OrUnavailable(err)
 		}
-		return Result{Registration: prior}, nil
+		return s.resend(ctx, e, prior, r.Locale, s.Now().UTC())
 	}
 	if err != nil {
 		return Result{}, apperr.OrUnavailable(err)
 	}
 	return Result{Registration: r, Created: true}, nil
+}
+
+// resend answers a repeated sign-up. Nothing changes, and the answer is
+// the one a new sign-up gets; the holder of the address learns by mail
+// where they stand (seat with the calendar entry, or waiting-list place),
+// with a new cancel link, in the language of the repeat. It makes the same
+// storage calls as a new confirmed sign-up: the event, the registration,
+// one transaction.
+func (s *Service) resend(ctx context.Context, e Event, prior Registration, locale string, now time.Time) (Result, error) {
+	tok, nonce := s.cancelLink(e, prior)
+	r := prior
+	r.Locale = locale
+	err := s.Store.Remail(ctx, prior, tok, s.mail(e, r, nonce, now))
+	if errors.Is(err, ErrChanged) {
+		// Cancelled or promoted meanwhile: that change sent its own mail.
+		err = nil
+	}
+	if err != nil {
+		return Result{}, apperr.OrUnavailable(err)
+	}
+	return Result{Registration: prior}, nil
 }
 
 // cancelLink is a new cancel link for registration r: the token to store
@@ -194,13 +215,17 @@ func (s *Service) cancelLink(e Event, r Registration) (Token, string) {
 	}, nonce
 }
 
-// mail is the confirmation or waiting-list mail of a new registration.
+// mail is the confirmation or waiting-list mail of a sign-up, new or
+// repeated. Whoever signed up may not own the address, so it counts
+// against the address's daily cap.
 func (s *Service) mail(e Event, r Registration, nonce string, now time.Time) outbox.Mail {
 	template := "event.confirmed"
 	if r.Status == Waitlisted {
 		template = "event.waitlisted"
 	}
-	return s.mailFor(template, e, r, nonce, now)
+	m := s.mailFor(template, e, r, nonce, now)
+	m.Unverified = true
+	return m
 }
 
 // mailFor is a mail about registration r. The address is not verified, so

@@ -361,17 +361,30 @@ func TestRegisterAgain(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e.clock.Advance(time.Hour)
 			in := event.Input{Name: "Jemand Anderes", Email: c.addr, Needs: "Andere Bedürfnisse", Consent: true}
-			before, mails := e.db.Snapshot(e.t), len(*e.mails)
+			mails := len(*e.mails)
 			res, err := e.svc.Register(ctx, ev.ID, in, "en")
 			if err != nil {
 				t.Fatalf("Register: %v", err)
 			}
 			equal(t, "Result", res, event.Result{Registration: c.prior, Created: false})
-			if got := (*e.mails)[mails:]; len(got) != 0 {
-				t.Errorf("repeat wrote mails %v", got)
+			// The registration stays as it was; its holder gets where they
+			// stand by mail, with a new cancel link that works, in the
+			// language of the repeat.
+			got := (*e.mails)[mails:]
+			if len(got) != 1 {
+				t.Fatalf("repeat wrote mails %v, want one", got)
+			}
+			m := e.db.Mail(t, e.cfg.ID, got[0])
+			want := map[event.Status]string{event.Confirmed: "event.confirmed", event.Waitlisted: "event.waitlisted"}[c.prior.Status]
+			if m.Template != want || m.Locale != "en" || m.To[0] != c.prior.Email || m.Data["registrationId"] != c.prior.ID {
+				t.Errorf("mail %s %s to %v for %s, want %s in en to %s for %s", m.Template, m.Locale, m.To, m.Data["registrationId"], want, c.prior.Email, c.prior.ID)
+			}
+			p, err := e.svc.Lookup(ctx, e.keys.Token(m.TokenNonce))
+			if err != nil || p.Registration.ID != c.prior.ID {
+				t.Errorf("the new cancel link finds %+v, %v; want %s", p.Registration, err, c.prior.ID)
 			}
 			equal(t, "counters", e.counters(ev.ID), counters{1, 1})
-			e.db.Unchanged(t, before)
+			equal(t, "stored", e.registration(ev.ID, c.prior.Email), c.prior)
 		})
 	}
 }

@@ -34,10 +34,10 @@ func (f *fixture) signUp(t *testing.T, eventID string, p person) (string, string
 		"name": p.name, "email": p.email, "organisation": p.organisation, "needs": p.needs,
 		"locale": p.locale, "consent": true,
 	}))
-	if r.status != http.StatusCreated {
+	if r.status != http.StatusAccepted {
 		t.Fatalf("sign-up of %s: status %d; body %s", p.email, r.status, r.body)
 	}
-	return decodeJSON[struct{ ID string }](t, r).ID, (*f.mails)[before]
+	return f.registration(t, eventID, p.email).ID, (*f.mails)[before]
 }
 
 // seat stores a confirmed registration directly, as data that reached the

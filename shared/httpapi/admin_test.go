@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/auth"
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 	"github.com/wartburgkreis/netzwerk/shared/id"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
 const testJWTSecret = "admin-test-secret-0123456789abcdef"
@@ -149,17 +151,21 @@ func (f *fixture) applyAndConfirm(t *testing.T, edit func(map[string]any), confi
 	if r.status != http.StatusAccepted {
 		t.Fatalf("apply: status %d; body %s", r.status, r.body)
 	}
-	var got struct{ ID string }
-	_ = json.Unmarshal(r.body, &got)
+	// The answer names nothing; the confirm link in the mail leads to the
+	// application.
+	mail := f.db.Mail(t, f.config.ID, (*f.mails)[before])
+	tok, err := f.store.Token(context.Background(), secret.TokenHash(f.keys.Token(mail.TokenNonce)))
+	if err != nil {
+		t.Fatalf("the confirm link: %v", err)
+	}
 	if confirm {
-		mail := f.db.Mail(t, f.config.ID, (*f.mails)[before])
 		form := url.Values{"token": {f.keys.Token(mail.TokenNonce)}}
 		r := f.do(t, "POST", "/partners/confirm", "application/x-www-form-urlencoded", []byte(form.Encode()))
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("confirm: status %d; body %s", r.status, r.body)
 		}
 	}
-	return got.ID
+	return tok.Ref
 }
 
 type adminApplication struct {

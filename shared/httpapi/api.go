@@ -109,7 +109,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			r.Header.Set(RequestIDHeader, hex.EncodeToString(b[:]))
 		}
 		w.Header().Set(RequestIDHeader, requestID(r))
-		r = r.WithContext(context.WithValue(r.Context(), bodyLocaleKey{}, new(string)))
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &reqState{}))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

@@ -90,24 +90,39 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	switch mediaType(r) {
 	case typeJSON:
 		err = decodeJSON(body, dst)
+		var hp struct {
+			Homepage any `json:"homepage"`
+		}
+		if json.Unmarshal(body, &hp) == nil && hp.Homepage != nil && hp.Homepage != "" && hp.Homepage != false {
+			state(r).trapped = true
+		}
 	case typeForm:
 		values, perr := url.ParseQuery(string(body))
 		if perr != nil {
 			return apperr.Wrap(apperr.Malformed, "problem.malformed", perr)
 		}
 		err = decodeForm(values, dst)
+		state(r).trapped = values.Get(honeypot) != ""
 	case typeMultipart:
 		values, perr := multipartValues(r, body)
 		if perr != nil {
 			return perr
 		}
 		err = decodeForm(values, dst)
+		state(r).trapped = values.Get(honeypot) != ""
 	default:
 		return errMediaType
 	}
 	rememberLocale(r, dst)
 	return err
 }
+
+// honeypot is the form field people never see and bots fill in.
+const honeypot = "homepage"
+
+// trapped reports a request whose honeypot field was filled in: it gets
+// the normal success answer, and nothing is stored or mailed.
+func trapped(r *http.Request) bool { return state(r).trapped }
 
 // readBody reads a body of at most MaxBody bytes.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
@@ -123,15 +138,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 
 // rememberLocale keeps the body's locale field for the error path.
 func rememberLocale(r *http.Request, dst any) {
-	chosen, ok := r.Context().Value(bodyLocaleKey{}).(*string)
-	if !ok {
-		return
-	}
 	v := reflect.ValueOf(dst).Elem()
 	for i := range v.NumField() {
 		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
 		if name == "locale" && v.Field(i).Kind() == reflect.String {
-			*chosen = v.Field(i).String()
+			state(r).locale = v.Field(i).String()
 		}
 	}
 }

@@ -64,13 +64,6 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.view(e, locale(r, "")))
 }
 
-// registrationView is the answer to a sign-up.
-type registrationView struct {
-	ID       string       `json:"id"`
-	Status   event.Status `json:"status"`
-	Position int          `json:"position,omitempty"`
-}
-
 func (a *API) register(w http.ResponseWriter, r *http.Request) {
 	var in event.Input
 	if err := decode(w, r, &in); err != nil {
@@ -78,25 +71,13 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := locale(r, in.Locale)
-	res, err := a.Events.Register(r.Context(), r.PathValue("id"), in, loc)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	if !a.caught(r) {
+		if _, err := a.Events.Register(r.Context(), r.PathValue("id"), in, loc); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 	}
-	reg := res.Registration
-	if wantsHTML(r) {
-		seeOther(w, r, "event-"+string(reg.Status), loc)
-		return
-	}
-	body := registrationView{ID: reg.ID, Status: reg.Status}
-	if reg.Status == event.Waitlisted {
-		body.Position = reg.Position
-	}
-	status := http.StatusCreated
-	if !res.Created {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, body)
+	a.received(w, r, "event-received", loc)
 }
 
 // cancelPage is what the cancel link in a mail opens. It changes nothing:

@@ -49,7 +49,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 	closed := f.putEvent(t, 5, func(e *event.Event) { e.RegistrationDeadline = now.Add(-time.Hour) }).ID
 	hidden := f.putEvent(t, 5, func(e *event.Event) { e.Published = false }).ID
 	signUps := "/events/" + open + "/registrations"
-	if r := f.do(t, "POST", signUps, "application/json", signUpBody("platz@example.org")); r.status != http.StatusCreated {
+	if r := f.do(t, "POST", signUps, "application/json", signUpBody("platz@example.org")); r.status != http.StatusAccepted {
 		t.Fatalf("sign-up: %d %s", r.status, r.body)
 	}
 	cancel := f.linkToken(t)
@@ -89,7 +89,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/thanks/unknown", header: html, status: 404, invalid: true},
 
 		{method: "POST", path: "/partners", body: application, status: 202},
-		{method: "POST", path: "/partners", body: application, status: 200},
+		{method: "POST", path: "/partners", body: application, status: 202},
 		{method: "POST", path: "/partners", body: applicationForm, status: 303},
 		{method: "POST", path: "/partners", body: map[string]any{"organisation": "Ohne Adresse", "consent": false}, status: 422, invalid: true},
 		{method: "POST", path: "/partners", body: url.Values{"organisation": {"Ohne Adresse"}}, status: 422, invalid: true},
@@ -101,9 +101,9 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/events?locale=en", status: 200},
 		{method: "GET", path: "/events/" + open, status: 200},
 		{method: "GET", path: "/events/" + hidden, status: 404},
-		{method: "POST", path: signUps, body: person("zweite@example.org"), status: 201},
-		{method: "POST", path: signUps, body: person("dritte@example.org"), status: 201},
-		{method: "POST", path: signUps, body: person("zweite@example.org"), status: 200},
+		{method: "POST", path: signUps, body: person("zweite@example.org"), status: 202},
+		{method: "POST", path: signUps, body: person("dritte@example.org"), status: 202},
+		{method: "POST", path: signUps, body: person("zweite@example.org"), status: 202},
 		{method: "POST", path: signUps, body: personForm, status: 303},
 		{method: "POST", path: "/events/" + unknown + "/registrations", body: person("a@example.org"), status: 404},
 		{method: "POST", path: "/events/" + unknown + "/registrations", body: personForm, status: 404},

@@ -42,8 +42,7 @@ func (a *API) options(w http.ResponseWriter, r *http.Request) {
 var thankYouPages = map[string]bool{
 	"partner-application": true,
 	"partner-confirmed":   true,
-	"event-confirmed":     true,
-	"event-waitlisted":    true,
+	"event-received":      true,
 	"event-cancelled":     true,
 	"contact-received":    true,
 }

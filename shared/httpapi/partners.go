@@ -15,20 +15,35 @@ func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := locale(r, in.Locale)
-	res, err := a.Partners.Register(r.Context(), in, loc)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	if !a.caught(r) {
+		if _, err := a.Partners.Register(r.Context(), in, loc); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 	}
+	a.received(w, r, "partner-application", loc)
+}
+
+// received is the answer to a submission, new or a repeat of one stored
+// before, whatever is stored: where the person stands goes by mail to the
+// address, never to whoever submitted it.
+func (a *API) received(w http.ResponseWriter, r *http.Request, thanks, loc string) {
 	if wantsHTML(r) {
-		seeOther(w, r, "partner-application", loc)
+		seeOther(w, r, thanks, loc)
 		return
 	}
-	status := http.StatusAccepted
-	if !res.Created {
-		status = http.StatusOK
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "received"})
+}
+
+// caught reports a submission whose honeypot field a bot filled in, and
+// counts it (a metric filter reads the line): it is answered as if it
+// succeeded and dropped.
+func (a *API) caught(r *http.Request) bool {
+	if !trapped(r) {
+		return false
 	}
-	writeJSON(w, status, map[string]string{"id": res.ID, "status": string(res.Status)})
+	a.log(r).InfoContext(r.Context(), "honeypot")
+	return true
 }
 
 // publicPartner is what anyone may see of an approved partner.
@@ -110,8 +125,11 @@ func (a *API) linkAction(w http.ResponseWriter, r *http.Request, thanks string, 
 		a.fail(w, r, err)
 		return
 	}
-	status, err := do(r.Context(), in.Token)
-	if err != nil {
+	var status string
+	var err error
+	if a.caught(r) {
+		status = honeypotStatus[thanks]
+	} else if status, err = do(r.Context(), in.Token); err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -120,6 +138,12 @@ func (a *API) linkAction(w http.ResponseWriter, r *http.Request, thanks string, 
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": status})
+}
+
+// honeypotStatus is what a mail-link button answers a bot, by its page.
+var honeypotStatus = map[string]string{
+	"partner-confirmed": string(partner.PendingReview),
+	"event-cancelled":   "cancelled",
 }
 
 // doneText is the page's note when the link's action has happened already.

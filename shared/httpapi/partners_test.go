@@ -11,35 +11,29 @@ import (
 func TestRegisterPartnerAccepted(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(t, "POST", "/partners", "application/json", jsonBody(t, validApplication()))
-	if r.status != http.StatusAccepted {
-		t.Fatalf("status %d, want 202; body %s", r.status, r.body)
-	}
-	var got struct{ ID, Status string }
-	if err := json.Unmarshal(r.body, &got); err != nil {
-		t.Fatal(err)
-	}
-	if got.ID == "" || got.Status != "pending_confirmation" {
-		t.Errorf("got %+v, want an id and pending_confirmation", got)
+	if r.status != http.StatusAccepted || string(r.body) != `{"status":"received"}`+"\n" {
+		t.Fatalf("status %d, body %s; want 202 received", r.status, r.body)
 	}
 	if len(*f.mails) != 1 {
 		t.Errorf("mails written %d, want 1 (the confirm mail)", len(*f.mails))
 	}
 
-	t.Run("repeat returns the same id with 200", func(t *testing.T) {
+	t.Run("a repeat answers the same and mails the holder", func(t *testing.T) {
 		again := validApplication()
 		again["email"] = "Beratung@EXAMPLE.org"
 		again["organisation"] = "  caritasverband   eisenach "
-		r := f.do(t, "POST", "/partners", "application/json", jsonBody(t, again))
-		if r.status != http.StatusOK {
-			t.Fatalf("status %d, want 200; body %s", r.status, r.body)
+		rep := f.do(t, "POST", "/partners", "application/json", jsonBody(t, again))
+		if rep.status != r.status || string(rep.body) != string(r.body) {
+			t.Errorf("repeat: %d %s, want exactly %d %s", rep.status, rep.body, r.status, r.body)
 		}
-		var rep struct{ ID, Status string }
-		_ = json.Unmarshal(r.body, &rep)
-		if rep.ID != got.ID {
-			t.Errorf("id %q, want the first application's %q", rep.ID, got.ID)
+		if len(*f.mails) != 2 {
+			t.Errorf("mails written %d, want 2 (the confirm link again)", len(*f.mails))
 		}
-		if len(*f.mails) != 1 {
-			t.Errorf("mails written %d, want still 1", len(*f.mails))
+		got := decodeJSON[struct {
+			Partners []adminApplication `json:"partners"`
+		}](t, f.admin(t, "GET", "/admin/partners", nil))
+		if len(got.Partners) != 1 {
+			t.Errorf("applications %d, want 1", len(got.Partners))
 		}
 	})
 }

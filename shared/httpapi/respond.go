@@ -56,8 +56,8 @@ func acceptQ(r *http.Request) func(mediaType string) float64 {
 // decode remembers, or ?locale=), else Accept-Language, else German.
 func locale(r *http.Request, explicit string) string {
 	if explicit == "" {
-		if chosen, ok := r.Context().Value(bodyLocaleKey{}).(*string); ok {
-			explicit = *chosen
+		if st, ok := r.Context().Value(stateKey{}).(*reqState); ok {
+			explicit = st.locale
 		}
 	}
 	if explicit == "" {
@@ -66,9 +66,23 @@ func locale(r *http.Request, explicit string) string {
 	return i18n.Negotiate(explicit, r.Header.Get("Accept-Language"))
 }
 
-// bodyLocaleKey holds, per request, the locale the body asked for, so an
-// error found after decoding still speaks the person's language.
-type bodyLocaleKey struct{}
+// reqState is what decoding learns about a request that answers given
+// later need: the locale the body asked for, so an error found after
+// decoding still speaks the person's language, and whether a bot filled
+// in the honeypot field.
+type reqState struct {
+	locale  string
+	trapped bool
+}
+
+type stateKey struct{}
+
+func state(r *http.Request) *reqState {
+	if st, ok := r.Context().Value(stateKey{}).(*reqState); ok {
+		return st
+	}
+	return &reqState{}
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

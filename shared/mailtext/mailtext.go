@@ -56,6 +56,9 @@ var kinds = map[string]kind{
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
 	},
+	"partner.inreview": {
+		subject: func(v view) string { return v.T("mail.partner.inreview.subject", v.NetworkName) },
+	},
 	"partner.approved": {
 		subject: func(v view) string { return v.T("mail.partner.approved.subject", v.NetworkName) },
 	},

@@ -83,6 +83,14 @@ var (
 	ErrState     = errors.New("partner: the application is not in the expected state")
 )
 
+// Lock stands for "this organisation applied with this address and waits":
+// it names the pending application and where it stands.
+type Lock struct {
+	DedupKey string
+	AppID    string
+	Status   Status
+}
+
 // Store keeps applications. Each method is one transaction; the conditions
 // that keep the rules live in the implementation.
 type Store interface {
@@ -91,6 +99,11 @@ type Store interface {
 	// ErrDuplicate and that application's id.
 	Create(ctx context.Context, app Application, token Token, m outbox.Mail) (existingID string, err error)
 	Token(ctx context.Context, hash string) (Token, error)
+	// Lock reads the live lock of DedupKey; ErrNotFound if none.
+	Lock(ctx context.Context, dedupKey string) (Lock, error)
+	// Resend queues m (and stores tok, if given) while the lock still names
+	// the same application in the same state; ErrState otherwise.
+	Resend(ctx context.Context, l Lock, tok *Token, m outbox.Mail) error
 	Application(ctx context.Context, id string) (Application, error)
 	// Confirm moves a pending_confirmation application to pending_review and
 	// queues the coordinators' mail; ErrState if it is not pending

@@ -72,58 +72,103 @@ func DedupKey(keys *secret.Keys, addr, organisation string) string {
 	return keys.Hash("partner-application", email.Key(addr)+"\x00"+org)
 }
 
-// Result of a registration.
-type Result struct {
-	ID      string
-	Status  Status
-	Created bool // false when an identical pending application answered
-}
-
-// Register stores a new application and queues its confirm mail. Repeating
-// it while the first is pending returns the first and changes nothing.
+// Register stores a new application and queues its confirm mail. An
+// application the same organisation already made with the same address
+// and that still waits is not stored twice: its holder gets, by mail, what
+// they need (the confirm link again while unconfirmed, word that it is
+// being reviewed after). The caller learns nothing of which happened; both
+// paths make the same storage calls (a lock read, then one transaction).
 func (s *Service) Register(ctx context.Context, in Input, locale string) (Result, error) {
 	app, err := s.Parse(in, locale)
 	if err != nil {
 		return Result{}, err
 	}
 	now := s.Now().UTC()
+	app.DedupKey = DedupKey(s.Keys, app.Email, app.Organisation)
+	lock, err := s.Store.Lock(ctx, app.DedupKey)
+	if err == nil {
+		return s.resend(ctx, lock, app, now)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Result{}, apperr.OrUnavailable(err)
+	}
 	app.ID = id.New(now)
 	app.Status = PendingConfirmation
 	app.CreatedAt = now
 	app.Consent = Consent{At: now, PolicyVersion: s.Config.Privacy.Version}
 	app.ExpiresAt = now.Add(network.Days(s.Config.Retention.UnconfirmedApplicationDays))
-	app.DedupKey = DedupKey(s.Keys, app.Email, app.Organisation)
-
-	nonce := secret.NewNonce()
-	token := Token{
-		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:   ConfirmPurpose,
-		Ref:       app.ID,
-		ExpiresAt: now.Add(s.Config.TokenValidity()),
-	}
-	// The address is not verified yet: the mail carries none of the text the
-	// applicant typed, so the form cannot send words to a stranger.
-	confirm := outbox.Mail{
-		ID:         id.New(now),
-		Template:   "partner.confirm",
-		Locale:     app.Locale,
-		To:         []string{app.Email},
-		TokenNonce: nonce,
-		Data:       map[string]string{"expiresAt": token.ExpiresAt.Format(time.RFC3339)},
-		CreatedAt:  now,
-	}
-	existing, err := s.Store.Create(ctx, app, token, confirm)
+	token, confirm := s.confirmMail(app.ID, app.Email, app.Locale, now)
+	_, err = s.Store.Create(ctx, app, token, confirm)
 	if errors.Is(err, ErrDuplicate) {
-		prior, err := s.Store.Application(ctx, existing)
-		if err != nil {
-			return Result{}, apperr.OrUnavailable(err)
+		// The same application arrived at the same moment: answer as a
+		// repeat of the one that won.
+		if lock, err = s.Store.Lock(ctx, app.DedupKey); err == nil {
+			return s.resend(ctx, lock, app, now)
 		}
-		return Result{ID: prior.ID, Status: prior.Status}, nil
 	}
 	if err != nil {
 		return Result{}, apperr.OrUnavailable(err)
 	}
 	return Result{ID: app.ID, Status: PendingConfirmation, Created: true}, nil
+}
+
+// Result says which application a registration stored or repeated. It is
+// for the system's own use: the person who submitted learns none of it.
+type Result struct {
+	ID      string
+	Status  Status
+	Created bool // false for a repeat of a pending application
+}
+
+// confirmMail is a new confirm link for application appID and the mail
+// that carries it. The address is not verified yet: the mail carries none
+// of the text the applicant typed, so the form cannot send words to a
+// stranger.
+func (s *Service) confirmMail(appID, addr, locale string, now time.Time) (Token, outbox.Mail) {
+	nonce := secret.NewNonce()
+	token := Token{
+		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
+		Purpose:   ConfirmPurpose,
+		Ref:       appID,
+		ExpiresAt: now.Add(s.Config.TokenValidity()),
+	}
+	return token, outbox.Mail{
+		ID:         id.New(now),
+		Template:   "partner.confirm",
+		Locale:     locale,
+		To:         []string{addr},
+		TokenNonce: nonce,
+		Data:       map[string]string{"expiresAt": token.ExpiresAt.Format(time.RFC3339)},
+		Unverified: true,
+		CreatedAt:  now,
+	}
+}
+
+// resend tells the holder of a pending application where it stands, in the
+// language of the repeat.
+func (s *Service) resend(ctx context.Context, lock Lock, app Application, now time.Time) (Result, error) {
+	var tok *Token
+	var m outbox.Mail
+	switch lock.Status {
+	case PendingConfirmation:
+		t, confirm := s.confirmMail(lock.AppID, app.Email, app.Locale, now)
+		tok, m = &t, confirm
+	default:
+		m = outbox.Mail{
+			ID: id.New(now), Template: "partner.inreview", Locale: app.Locale, To: []string{app.Email},
+			Unverified: true, CreatedAt: now,
+		}
+	}
+	err := s.Store.Resend(ctx, lock, tok, m)
+	if errors.Is(err, ErrState) {
+		// Confirmed, decided or expired since the lock was read: the
+		// holder's next repeat will get the mail that fits then.
+		err = nil
+	}
+	if err != nil {
+		return Result{}, apperr.OrUnavailable(err)
+	}
+	return Result{ID: lock.AppID, Status: lock.Status}, nil
 }
 
 // Lookup resolves a confirm token without changing anything, for the page

@@ -216,11 +216,19 @@ func TestRegisterRepeated(t *testing.T) {
 				t.Fatalf("Register: %v", err)
 			}
 			equal(t, "Result", res, partner.Result{ID: first.ID, Status: partner.PendingConfirmation, Created: false})
-			if got := (*e.mails)[before:]; len(got) != 0 {
-				t.Errorf("repeat wrote mails %v", got)
+			// The holder gets the confirm link again, a new one that works,
+			// in the language of the repeat; the typed address's case and
+			// the repeat's text change nothing stored.
+			got := (*e.mails)[before:]
+			if len(got) != 1 || e.queued() != queued+1 {
+				t.Fatalf("repeat wrote mails %v (queued %d, was %d), want one", got, e.queued(), queued)
 			}
-			if got := e.queued(); got != queued {
-				t.Errorf("queued mails = %d, want %d", got, queued)
+			m := e.db.Mail(t, e.cfg.ID, got[0])
+			equal(t, "template", m.Template, "partner.confirm")
+			equal(t, "locale", m.Locale, "en")
+			tok, err := e.store.Token(ctx, secret.TokenHash(e.keys.Token(m.TokenNonce)))
+			if err != nil || tok.Ref != first.ID {
+				t.Errorf("the new link resolves to %+v, %v; want application %s", tok, err, first.ID)
 			}
 			app, err := e.store.Application(ctx, first.ID)
 			if err != nil || app.Message != "Wir bieten ein Sprachcafé an.\nJeden Dienstag." || app.Locale != "de" {
@@ -239,8 +247,13 @@ func TestRegisterRepeated(t *testing.T) {
 			t.Fatalf("Register: %v", err)
 		}
 		equal(t, "Result", res, partner.Result{ID: first.ID, Status: partner.PendingReview})
-		if got := (*e.mails)[before:]; len(got) != 0 {
-			t.Errorf("repeat wrote mails %v", got)
+		// No new link once confirmed: word that it is being reviewed.
+		got := (*e.mails)[before:]
+		if len(got) != 1 {
+			t.Fatalf("repeat wrote mails %v, want one", got)
+		}
+		if m := e.db.Mail(t, e.cfg.ID, got[0]); m.Template != "partner.inreview" || m.TokenNonce != "" || len(m.Data) != 0 {
+			t.Errorf("mail %+v, want partner.inreview without link or typed text", m)
 		}
 	})
 
