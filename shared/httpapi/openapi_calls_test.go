@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/email"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 )
@@ -22,6 +25,63 @@ import (
 func (f *fixture) linkToken(t *testing.T) string {
 	t.Helper()
 	return f.keys.Token(f.db.Mail(t, f.config.ID, (*f.mails)[len(*f.mails)-1]).TokenNonce)
+}
+
+// coordination is what the rows of the coordinators' event, inbox, outbox
+// and privacy routes work on, stored as people and the mail worker leave
+// it.
+type coordination struct {
+	roster    string      // an event with a seat, a waiting list and a cancellation
+	patched   event.Event // a seat and a person waiting, to grow and move
+	calledOff string      // an event with a seat, to call off
+	message   string      // an open contact message
+	parked    string      // a mail the worker gave up on
+	hash      string      // the keyed hash of a suppressed address
+	person    string      // an address with a record of every kind
+}
+
+func (f *fixture) coordination(t *testing.T) coordination {
+	t.Helper()
+	ctx := context.Background()
+	var d coordination
+	d.roster = f.putEvent(t, 1, nil).ID
+	f.signUp(t, d.roster, person{"Amira Haddad", "amira@example.org", "Frauenzentrum Eisenach", "Dolmetschen Arabisch", "ar"})
+	f.signUp(t, d.roster, person{"Olena Koval", "olena@example.org", "", "", "uk"})
+	f.signUp(t, d.roster, person{"Jonas Weber", "jonas@example.org", "", "=Rollstuhl", "de"})
+	if r := f.do(t, "POST", "/registrations/cancel", "application/json", jsonBody(t, map[string]string{"token": f.linkToken(t)})); r.status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	d.patched = f.putEvent(t, 1, nil)
+	f.signUpAs(t, d.patched.ID, "sitz@example.org", event.Confirmed)
+	f.signUpAs(t, d.patched.ID, "warten@example.org", event.Waitlisted)
+	d.calledOff = f.putEvent(t, 2, nil).ID
+	f.signUpAs(t, d.calledOff, "absage@example.org", event.Confirmed)
+
+	// The worker sends the message to the inbox and parks the
+	// acknowledgement; the rest of the outbox stays pending.
+	var mails []string
+	d.message, mails = f.contactMessage(t, "housing", "wohnung@example.org")
+	d.parked = mails[1]
+	lease := f.clock.Now().Add(time.Minute)
+	for _, mailID := range mails {
+		if _, err := f.store.Claim(ctx, mailID, f.clock.Now(), lease); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.store.MarkSent(ctx, mails[0], lease, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Park(ctx, d.parked, lease, f.clock.Now(), "rejected:MessageRejected"); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := f.store.Suppress(ctx, "unzustellbar@example.org", "bounce:General", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d.hash = f.keys.EmailHash(email.Key("unzustellbar@example.org"))
+	d.person = "auskunft@example.org"
+	f.personEverywhere(t, d.person)
+	return d
 }
 
 // badBodies are the calls every route that reads a body must answer with
@@ -64,6 +124,12 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 	expiring := f.linkToken(t)
 	toApprove := f.applyAndConfirm(t, applicant("Annehmen"), true)
 	toReject := f.applyAndConfirm(t, applicant("Ablehnen"), true)
+	co := f.coordination(t)
+	roster, patched, calledOff := "/admin/events/"+co.roster, "/admin/events/"+co.patched.ID, "/admin/events/"+co.calledOff
+	newEvent := f.newEventBody()
+	badEvent := f.newEventBody()
+	badEvent["title"], badEvent["endsAt"], badEvent["timeZone"] = map[string]string{"en": "Meeting"}, badEvent["startsAt"], "Mond/Basis"
+	later := co.patched.StartsAt.Add(24 * time.Hour)
 
 	application := validApplication()
 	application["organisation"], application["email"] = "Verein Konform", "konform@example.org"
@@ -144,6 +210,72 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/admin/audit?limit=1", status: 200},
 		{method: "GET", path: "/admin/audit?cursor=!!!", status: 400},
 		{method: "GET", path: "/admin/audit?limit=500", status: 400, invalid: true},
+
+		{method: "POST", path: "/admin/events", body: newEvent, status: 201},
+		{method: "POST", path: "/admin/events", body: badEvent, status: 422},
+		{method: "POST", path: "/admin/events", body: map[string]any{"title": map[string]string{"de": "Ohne Zeit"}}, status: 422, invalid: true},
+		{method: "GET", path: "/admin/events", status: 200},
+		{method: "GET", path: "/admin/events?limit=2", status: 200},
+		{method: "GET", path: "/admin/events?cursor=!!!", status: 400},
+		{method: "GET", path: "/admin/events?limit=0", status: 400, invalid: true},
+		{method: "GET", path: patched, status: 200},
+		{method: "GET", path: "/admin/events/" + unknown, status: 404},
+		{method: "PATCH", path: patched, body: raw{"application/merge-patch+json", fmt.Sprintf(`{"capacity":2,"startsAt":%q,"endsAt":%q,"location":{"name":"Bürgerhaus"}}`,
+			later.Format(time.RFC3339), later.Add(2*time.Hour).Format(time.RFC3339))}, status: 200},
+		{method: "PATCH", path: patched, body: map[string]any{"title": map[string]string{"en": "Network meeting"}, "description": nil}, status: 200},
+		{method: "PATCH", path: patched, body: map[string]any{"capacity": 1}, status: 422},
+		{method: "PATCH", path: patched, body: map[string]any{"capacity": "zwei"}, status: 422, invalid: true},
+		{method: "PATCH", path: "/admin/events/" + unknown, body: map[string]any{"published": false}, status: 404},
+		{method: "PATCH", path: patched, body: raw{"application/merge-patch+json", `{"capacity":`}, status: 400, invalid: true},
+		{method: "PATCH", path: patched, body: map[string]any{"description": map[string]string{"de": big}}, status: 413},
+		{method: "PATCH", path: patched, body: raw{"text/plain", "capacity=3"}, status: 415, invalid: true},
+		{method: "POST", path: calledOff + "/cancel", status: 200},
+		{method: "POST", path: calledOff + "/cancel", status: 200},
+		{method: "POST", path: "/admin/events/" + unknown + "/cancel", status: 404},
+		{method: "GET", path: "/events/" + co.calledOff, status: 404},
+		{method: "PATCH", path: calledOff, body: map[string]any{"published": true}, status: 409},
+		{method: "GET", path: roster + "/registrations", status: 200},
+		{method: "GET", path: roster + "/registrations?status=waitlisted&status=cancelled&limit=1", status: 200},
+		{method: "GET", path: roster + "/registrations?status=confirmed,cancelled", status: 200},
+		{method: "GET", path: roster + "/registrations?format=csv", status: 200},
+		{method: "GET", path: roster + "/registrations?status=cancelled", header: []string{"Accept", "text/csv"}, status: 200},
+		{method: "GET", path: roster + "/registrations?cursor=!!!", status: 400},
+		{method: "GET", path: roster + "/registrations?limit=0", status: 400, invalid: true},
+		{method: "GET", path: "/admin/events/" + unknown + "/registrations", status: 404},
+		{method: "GET", path: roster + "/registrations?status=maybe", status: 422, invalid: true},
+		{method: "GET", path: roster + "/registrations?format=xlsx", status: 422, invalid: true},
+
+		{method: "GET", path: "/admin/messages", status: 200},
+		{method: "GET", path: "/admin/messages?topic=housing&status=open&limit=1", status: 200},
+		{method: "GET", path: "/admin/messages?cursor=!!!", status: 400},
+		{method: "GET", path: "/admin/messages?topic=weather", status: 422},
+		{method: "GET", path: "/admin/messages?status=closed", status: 422, invalid: true},
+		{method: "POST", path: "/admin/messages/" + co.message + "/done", status: 200},
+		{method: "POST", path: "/admin/messages/" + co.message + "/done", status: 200},
+		{method: "POST", path: "/admin/messages/" + unknown + "/done", status: 404},
+
+		{method: "GET", path: "/admin/mail", status: 200},
+		{method: "GET", path: "/admin/mail?status=sent", status: 200},
+		{method: "GET", path: "/admin/mail?status=pending&limit=2", status: 200},
+		{method: "GET", path: "/admin/mail?cursor=!!!", status: 400},
+		{method: "GET", path: "/admin/mail?status=bounced", status: 422, invalid: true},
+		{method: "POST", path: "/admin/mail/" + co.parked + "/retry", status: 200},
+		{method: "POST", path: "/admin/mail/" + co.parked + "/retry", status: 409},
+		{method: "POST", path: "/admin/mail/" + unknown + "/retry", status: 404},
+		{method: "GET", path: "/admin/suppressions", status: 200},
+		{method: "GET", path: "/admin/suppressions?limit=1", status: 200},
+		{method: "GET", path: "/admin/suppressions?cursor=!!!", status: 400},
+		{method: "DELETE", path: "/admin/suppressions/" + co.hash, status: 204},
+		{method: "DELETE", path: "/admin/suppressions/" + co.hash, status: 404},
+		{method: "DELETE", path: "/admin/suppressions/not-a-hash", status: 404},
+
+		{method: "POST", path: "/admin/people/export", body: map[string]string{"email": strings.ToUpper(co.person)}, status: 200},
+		{method: "POST", path: "/admin/people/export", body: map[string]string{"email": "kein-at-zeichen"}, status: 422},
+		{method: "POST", path: "/admin/people/export", body: map[string]string{}, status: 422, invalid: true},
+		{method: "POST", path: "/admin/people/erase", body: map[string]string{"email": co.person}, status: 200},
+		{method: "POST", path: "/admin/people/erase", body: map[string]string{"email": co.person}, status: 200},
+		{method: "POST", path: "/admin/people/erase", body: map[string]string{"email": "kein-at-zeichen"}, status: 422},
+		{method: "POST", path: "/admin/people/erase", body: map[string]string{}, status: 422, invalid: true},
 	}
 	for _, link := range []struct{ path, token string }{{"/partners/confirm", confirm}, {"/registrations/cancel", cancel}} {
 		calls = append(calls, linkCalls(link.path, link.token, 200, false)...)
@@ -155,6 +287,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 	}{
 		{"/partners", true}, {"/partners/confirm", true}, {signUps, true}, {"/registrations/cancel", true}, {"/contact", true},
 		{"/admin/partners/" + unknown + "/approve", false}, {"/admin/partners/" + unknown + "/reject", false},
+		{"/admin/events", false}, {"/admin/people/export", false}, {"/admin/people/erase", false},
 	} {
 		calls = append(calls, badBodies("POST", route.path, route.pages)...)
 	}
@@ -195,6 +328,20 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		call{method: "POST", path: "/admin/partners/" + toReject + "/approve", down: true, status: 503},
 		call{method: "POST", path: "/admin/partners/" + toReject + "/reject", down: true, status: 503},
 		call{method: "GET", path: "/admin/audit", down: true, status: 503},
+		call{method: "GET", path: "/admin/events", down: true, status: 503},
+		call{method: "POST", path: "/admin/events", body: newEvent, down: true, status: 503},
+		call{method: "GET", path: patched, down: true, status: 503},
+		call{method: "PATCH", path: patched, body: map[string]any{"capacity": 3}, down: true, status: 503},
+		call{method: "POST", path: patched + "/cancel", down: true, status: 503},
+		call{method: "GET", path: roster + "/registrations", down: true, status: 503},
+		call{method: "GET", path: "/admin/messages", down: true, status: 503},
+		call{method: "POST", path: "/admin/messages/" + co.message + "/done", down: true, status: 503},
+		call{method: "GET", path: "/admin/mail", down: true, status: 503},
+		call{method: "POST", path: "/admin/mail/" + co.parked + "/retry", down: true, status: 503},
+		call{method: "GET", path: "/admin/suppressions", down: true, status: 503},
+		call{method: "DELETE", path: "/admin/suppressions/" + co.hash, down: true, status: 503},
+		call{method: "POST", path: "/admin/people/export", body: map[string]string{"email": co.person}, down: true, status: 503},
+		call{method: "POST", path: "/admin/people/erase", body: map[string]string{"email": co.person}, down: true, status: 503},
 	)
 
 	calls = append(calls, linkCalls("/partners/confirm", confirm, 503, true)...)

@@ -320,7 +320,10 @@ func storageDown(f *fixture) http.Handler {
 	api := *f.api
 	partners, events, contacts, admin := *api.Partners, *api.Events, *api.Contact, *api.Admin
 	partners.Store, events.Store, contacts.Store = store, store, store
-	admin.Partners, admin.Audit = &partners, store
+	roster, mail, privacy := *admin.Roster, *admin.Outbox, *admin.Privacy
+	roster.Store, mail.Store, privacy.Store, privacy.Events = store, store, store, &events
+	admin.Partners, admin.Audit, admin.Events, admin.Messages = &partners, store, &events, &contacts
+	admin.Roster, admin.Outbox, admin.Privacy = &roster, &mail, &privacy
 	api.Partners, api.Events, api.Contact, api.Admin = &partners, &events, &contacts, &admin
 	return api.Handler()
 }
