@@ -114,7 +114,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s.Deliverer = notify.NewDeliverer(store, store, renderer, sender, cfg, log)
+	s.Deliverer = notify.NewDeliverer(store, renderer, sender, cfg, log)
 	s.Deliverer.Now = now
 
 	// In place of the stream: every committed mail is tried at once, in the

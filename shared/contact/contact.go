@@ -170,7 +170,10 @@ func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
 			"topic":      topic.Label.In(m.Locale),
 			"receivedAt": m.CreatedAt.Format(time.RFC3339),
 		},
-		CreatedAt: now,
+		// Anyone can type any address: the acknowledgement counts against
+		// the address's daily cap; the inbox's copy does not.
+		Unverified: true,
+		CreatedAt:  now,
 	}
 	return []outbox.Mail{toInbox, ack}
 }

@@ -35,6 +35,7 @@ type mailItem struct {
 	ReplyToName   string            `dynamodbav:"replyToName,omitempty"`
 	Data          map[string]string `dynamodbav:"data,omitempty"`
 	TokenNonce    string            `dynamodbav:"tokenNonce,omitempty"`
+	Unverified    bool              `dynamodbav:"unverified,omitempty"`
 	Status        string            `dynamodbav:"status"`
 	Attempts      int               `dynamodbav:"attempts"`
 	CreatedAt     string            `dynamodbav:"createdAt"`
@@ -75,7 +76,7 @@ func (s *Store) mailPut(m outbox.Mail) (types.TransactWriteItem, error) {
 		GSI1PK: s.duePK(), GSI1SK: ts(next) + "#" + m.ID,
 		ID: m.ID, Template: m.Template, Locale: m.Locale,
 		To: m.To, Cc: m.Cc, ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName,
-		Data: data, TokenNonce: m.TokenNonce,
+		Data: data, TokenNonce: m.TokenNonce, Unverified: m.Unverified,
 		Status: string(outbox.Pending), CreatedAt: ts(m.CreatedAt), NextAttemptAt: ts(next),
 		// Kept past any retry for the coordinators' view, then deleted.
 		ExpiresAt: m.CreatedAt.Add(2*s.SentMailRetention + 24*time.Hour).Unix(),
@@ -198,6 +199,52 @@ func (s *Store) Park(ctx context.Context, id string, lease, now time.Time, reaso
 			":exp":      num(epoch(now.Add(s.SentMailRetention))),
 		})
 }
+
+// Drop gives up on a mail on purpose: it leaves the due index for one of
+// its own and keeps none of the content, as a sent mail keeps none.
+func (s *Store) Drop(ctx context.Context, id string, lease, now time.Time, reason string) error {
+	return s.finish(ctx, id, lease,
+		"SET #status = :dropped, droppedAt = :now, gsi1pk = :droppedpk, gsi1sk = :gsk, lastError = :reason, expiresAt = :exp "+
+			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
+		map[string]types.AttributeValue{
+			":dropped":   str(string(outbox.Capped)),
+			":now":       timeAV(now),
+			":droppedpk": str(s.key("mail", "dropped")),
+			":gsk":       str(ts(now) + "#" + id),
+			":reason":    str(reason),
+			":exp":       num(epoch(now.Add(s.SentMailRetention))),
+		})
+}
+
+// CountUnverified counts one more mail nobody asked for to addr on day,
+// unless max went out already. The counter is keyed by the address's keyed
+// hash and the day, and expires after it.
+func (s *Store) CountUnverified(ctx context.Context, addr, day string, max int) (bool, error) {
+	end, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return false, fmt.Errorf("count unverified mail: %w", err)
+	}
+	_, err = s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.Table,
+		Key:                      keyOf(s.key("mailcap", s.hashEmail(addr)+"#"+day), "mailcap"),
+		UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :zero) + :one, expiresAt = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
+		ExpressionAttributeNames: map[string]string{"#n": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":zero": numInt(0), ":one": numInt(1), ":max": numInt(max),
+			":exp": num(epoch(end.Add(48 * time.Hour))),
+		},
+	})
+	if conditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("count unverified mail: %w", err)
+	}
+	return true, nil
+}
+
+var _ outbox.Limits = (*Store)(nil)
 
 // Due lists mails whose next attempt has come, oldest first.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {

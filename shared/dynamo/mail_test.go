@@ -484,7 +484,7 @@ func TestDelivererEndToEnd(t *testing.T) {
 		t.Fatalf("renderer: %v", err)
 	}
 	sender := &flakySender{failures: 2}
-	d := notify.NewDeliverer(e.store, e.store, renderer, sender, e.cfg, slog.New(slog.DiscardHandler))
+	d := notify.NewDeliverer(e.store, renderer, sender, e.cfg, slog.New(slog.DiscardHandler))
 	d.Now = e.clock.Now
 	d.Jitter = func() float64 { return 1 }
 	f := e.fixture("Beispielverein e. V.", "verein@example.org")

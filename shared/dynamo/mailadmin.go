@@ -35,7 +35,7 @@ func decodeMailRecord(item map[string]types.AttributeValue) (outbox.Record, erro
 			Mail: outbox.Mail{
 				ID: it.ID, Template: it.Template, Locale: it.Locale,
 				To: it.To, Cc: it.Cc, ReplyTo: it.ReplyTo, ReplyToName: it.ReplyToName,
-				Data: it.Data, TokenNonce: it.TokenNonce, CreatedAt: parseTS(it.CreatedAt),
+				Data: it.Data, TokenNonce: it.TokenNonce, Unverified: it.Unverified, CreatedAt: parseTS(it.CreatedAt),
 			},
 			Status:        outbox.Status(it.Status),
 			Attempts:      it.Attempts,

@@ -96,6 +96,10 @@ type Config struct {
 	// MailRetryHours is how long a mail that keeps failing is retried
 	// before it is parked as failed.
 	MailRetryHours int `json:"mailRetryHours"`
+	// MailCapPerAddressPerDay caps the mail a submission sends to an
+	// address nobody has verified (confirm links, acknowledgements, sign-up
+	// mails), per address and day across all forms.
+	MailCapPerAddressPerDay int `json:"mailCapPerAddressPerDay"`
 	// DigestHour is the hour (Berlin time, 0–23) from which the daily
 	// digest goes to the main inbox.
 	DigestHour int       `json:"digestHour"`
@@ -155,6 +159,9 @@ func (c *Config) validate() error {
 	}
 	if c.MailRetryHours <= 0 {
 		return fmt.Errorf("mailRetryHours must be positive")
+	}
+	if c.MailCapPerAddressPerDay <= 0 {
+		return fmt.Errorf("mailCapPerAddressPerDay must be positive")
 	}
 	if c.DigestHour < 0 || c.DigestHour > 23 {
 		return fmt.Errorf("digestHour %d: an hour from 0 to 23", c.DigestHour)

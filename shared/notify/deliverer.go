@@ -24,17 +24,27 @@ func FromEnv(env *lambdaenv.Env) (*outbox.Deliverer, error) {
 		return nil, err
 	}
 	ses := sesmail.New(sesv2.NewFromConfig(env.AWS), os.Getenv("SES_CONFIGURATION_SET"))
-	return NewDeliverer(env.Store, env.Store, renderer, ses, env.Config, env.Log), nil
+	return NewDeliverer(env.Store, renderer, ses, env.Config, env.Log), nil
+}
+
+// Storage is what delivery keeps its state in: the outbox, the suppressed
+// addresses and the per-address counts.
+type Storage interface {
+	outbox.Store
+	outbox.Suppressions
+	outbox.Limits
 }
 
 // NewDeliverer is delivery as every deployment, local or on AWS, uses it.
-func NewDeliverer(store outbox.Store, sup outbox.Suppressions, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
+func NewDeliverer(store Storage, r outbox.Renderer, sender mail.Sender, cfg *network.Config, log *slog.Logger) *outbox.Deliverer {
 	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
 	policy := outbox.DefaultPolicy
 	policy.GiveUp = time.Duration(cfg.MailRetryHours) * time.Hour
 	return &outbox.Deliverer{
 		Store:           store,
-		Suppressions:    sup,
+		Suppressions:    store,
+		Limits:          store,
+		CapPerDay:       cfg.MailCapPerAddressPerDay,
 		Renderer:        r,
 		Sender:          sender,
 		Policy:          policy,

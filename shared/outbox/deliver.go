@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
 )
 
@@ -41,8 +42,13 @@ type Deliverer struct {
 	// Suppressions, if set, keeps mail from addresses that bounced hard or
 	// complained.
 	Suppressions Suppressions
-	Policy       Policy
-	Now          func() time.Time
+	// Limits, if set, caps the Unverified mail to one address at
+	// CapPerDay a day, across all forms: above it a mail is dropped, so the
+	// forms cannot flood a stranger's inbox.
+	Limits    Limits
+	CapPerDay int
+	Policy    Policy
+	Now       func() time.Time
 	// Jitter returns a factor in [0.5, 1.5) that spreads retries; tests fix it.
 	Jitter func() float64
 	// MessageIDDomain is the right-hand side of Message-IDs.
@@ -57,6 +63,7 @@ const (
 	Delivered   Result = "delivered"
 	Rescheduled Result = "rescheduled"
 	Parked      Result = "parked"
+	Dropped     Result = "dropped" // over the address's daily cap
 	Skipped     Result = "skipped" // sent, parked or claimed by another worker
 )
 
@@ -72,6 +79,21 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) (Result, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("claim: %w", err)
+	}
+	if over, err := d.overCap(ctx, item); err != nil {
+		// Tried again later, and counted then: a storage blip must not let
+		// a mail past the cap.
+		next := d.Now().Add(d.backoff(item.Attempts))
+		if err := d.Store.Reschedule(ctx, id, lease, next, capCheck); err != nil {
+			return "", fmt.Errorf("reschedule: %w", err)
+		}
+		return Rescheduled, nil
+	} else if over {
+		if err := d.Store.Drop(ctx, id, lease, d.Now(), "cap"); err != nil {
+			return "", fmt.Errorf("drop: %w", err)
+		}
+		d.log().Info("mail dropped", "mail", id, "template", item.Template, "reason", "cap")
+		return Dropped, nil
 	}
 
 	reason, permanent := d.send(ctx, item)
@@ -98,6 +120,24 @@ func (d *Deliverer) Deliver(ctx context.Context, id string) (Result, error) {
 	}
 	d.log().Info("mail rescheduled", "mail", id, "template", item.Template, "attempts", item.Attempts, "reason", reason, "next", next)
 	return Rescheduled, nil
+}
+
+// capCheck is the reason of an attempt that could not count its mail.
+const capCheck = "cap-check"
+
+// overCap counts an unverified mail against its address's daily cap on its
+// first attempt (a retry is the same mail, unless the count itself failed)
+// and reports whether the cap was reached before it.
+func (d *Deliverer) overCap(ctx context.Context, item Item) (bool, error) {
+	first := item.Attempts == 1 || item.LastError == capCheck
+	if d.Limits == nil || !item.Unverified || !first || len(item.To) == 0 {
+		return false, nil
+	}
+	ok, err := d.Limits.CountUnverified(ctx, item.To[0], d.Now().In(i18n.Berlin).Format(time.DateOnly), d.CapPerDay)
+	if err != nil {
+		return false, fmt.Errorf("count: %w", err)
+	}
+	return !ok, nil
 }
 
 // send returns "" on success, else a reason code and whether retrying is

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	netzmail "github.com/wartburgkreis/netzwerk/shared/mail"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 )
@@ -109,6 +110,16 @@ func (s *memStore) Park(_ context.Context, id string, leaseUntil, now time.Time,
 		return err
 	}
 	it.Status, it.LastError, it.LeaseUntil = outbox.Failed, reason, time.Time{}
+	return nil
+}
+
+func (s *memStore) Drop(_ context.Context, id string, leaseUntil, now time.Time, reason string) error {
+	s.calls = append(s.calls, "drop "+id+" "+reason)
+	it, err := s.held(id, leaseUntil)
+	if err != nil {
+		return err
+	}
+	it.Status, it.LastError, it.LeaseUntil = outbox.Capped, reason, time.Time{}
 	return nil
 }
 
@@ -718,4 +729,79 @@ func TestDeliverSuppressed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// limits counts per address and day in memory.
+type limits struct {
+	counts map[string]int
+	err    error
+}
+
+func (l *limits) CountUnverified(_ context.Context, addr, day string, max int) (bool, error) {
+	if l.err != nil {
+		return false, l.err
+	}
+	if l.counts[addr+" "+day] >= max {
+		return false, nil
+	}
+	l.counts[addr+" "+day]++
+	return true, nil
+}
+
+// TestDeliverCap: mail nobody asked for goes out to one address at most
+// CapPerDay times a day; above that it is dropped, not sent and not parked.
+// A retry of a counted mail is not counted again, and mail the address's
+// owner asked for is never counted.
+func TestDeliverCap(t *testing.T) {
+	var ids []string
+	var mails []outbox.Mail
+	for i := range 4 {
+		m := newMail(fmt.Sprintf("u%d", i))
+		m.Unverified = true
+		mails, ids = append(mails, m), append(ids, m.ID)
+	}
+	verified := newMail("v0")
+	f := setup(append(mails, verified)...)
+	f.d.Limits, f.d.CapPerDay = &limits{counts: map[string]int{}}, 2
+	f.sender.errs = []error{errors.New("throttled")} // u0's first attempt fails
+	var got []outbox.Result
+	for _, id := range append(ids, "v0") {
+		r, err := f.d.Deliver(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	want := []outbox.Result{outbox.Rescheduled, outbox.Delivered, outbox.Dropped, outbox.Dropped, outbox.Delivered}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	// u0's retry is the same mail: it goes out although the cap is reached.
+	f.clock.now = f.clock.now.Add(time.Hour)
+	if r, err := f.d.Deliver(context.Background(), "u0"); err != nil || r != outbox.Delivered {
+		t.Errorf("retry: %v, %v; want delivered", r, err)
+	}
+	if it := f.store.items["u2"]; it.Status != outbox.Capped || it.LastError != "cap" {
+		t.Errorf("dropped mail: %+v", it)
+	}
+	if n := len(f.sender.sent); n != 4 {
+		t.Errorf("%d sends, want 4 (u0 twice, u1, v0)", n)
+	}
+
+	t.Run("a failed count is counted on the next attempt", func(t *testing.T) {
+		m := newMail("u9")
+		m.Unverified = true
+		f := setup(m)
+		l := &limits{counts: map[string]int{}, err: errors.New("down")}
+		f.d.Limits, f.d.CapPerDay = l, 1
+		if r, err := f.d.Deliver(context.Background(), "u9"); err != nil || r != outbox.Rescheduled || len(f.sender.sent) != 0 {
+			t.Fatalf("%v, %v, %d sends; want rescheduled, nothing sent", r, err, len(f.sender.sent))
+		}
+		l.err = nil
+		l.counts["verein@example.org "+t0.In(i18n.Berlin).Format(time.DateOnly)] = 1 // the cap is reached meanwhile
+		f.clock.now = f.clock.now.Add(time.Hour)
+		if r, err := f.d.Deliver(context.Background(), "u9"); err != nil || r != outbox.Dropped {
+			t.Errorf("%v, %v; want dropped: the retry was counted", r, err)
+		}
+	})
 }

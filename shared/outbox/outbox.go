@@ -39,6 +39,9 @@ const (
 	Pending Status = "pending" // waiting for its first or next attempt
 	Sent    Status = "sent"
 	Failed  Status = "failed" // parked: retries exhausted or rejected for good
+	// Capped: not sent on purpose, because the address's daily cap of mail
+	// nobody asked for was reached.
+	Capped Status = "dropped"
 )
 
 // Item is a Mail with its delivery state.
@@ -72,6 +75,15 @@ type Store interface {
 	Park(ctx context.Context, id string, leaseUntil, now time.Time, reason string) error
 	// Due lists pending mails whose next attempt is at or before now.
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Drop gives up on a mail on purpose, keeping none of its content.
+	Drop(ctx context.Context, id string, leaseUntil, now time.Time, reason string) error
+}
+
+// Limits counts the mail sent to an address that nobody has verified.
+type Limits interface {
+	// CountUnverified counts one more such mail to addr on day (Berlin,
+	// YYYY-MM-DD) unless max have gone out; false once they have.
+	CountUnverified(ctx context.Context, addr, day string, max int) (bool, error)
 }
 
 // Suppressions knows the addresses that must not be mailed again (hard
