@@ -114,6 +114,12 @@ func TestBootstrapUnderRIE(t *testing.T) {
 				messages = append(messages, it)
 			case "outbox":
 				mails = append(mails, it)
+			case "rate":
+				// The rate limit's counter of this client, under a keyed
+				// hash of its address.
+				if strings.Contains(it.PK, "192.0.2") {
+					t.Errorf("the client's address in the key %s", it.PK)
+				}
 			default:
 				t.Errorf("unexpected item %s|%s", it.PK, it.SK)
 			}

@@ -21,8 +21,9 @@ func main() {
 				Keys:   env.Keys,
 				Now:    time.Now,
 			},
-			Log: env.Log,
-			Now: time.Now,
+			RateLimit: httpapi.NewRateLimit(env.Store, env.Keys, env.Config.RateLimitPerMinute),
+			Log:       env.Log,
+			Now:       time.Now,
 		}
 		return apigw.Handler(api.Handler()), nil
 	})

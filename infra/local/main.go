@@ -100,6 +100,7 @@ type options struct {
 	sweepEvery       time.Duration
 	demo             bool
 	jwtSecret        string
+	rateLimit        int // requests per minute per client; -1: the configuration's
 	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
 
@@ -116,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.sesConfiguration, "ses-configuration-set", "", "SES configuration set `NAME`")
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Second, "how often due mail is retried")
 	fs.BoolVar(&o.demo, "demo", true, "load the demo partners into an empty table")
+	fs.IntVar(&o.rateLimit, "rate-limit", -1, "public POST requests per minute per client `N` (0 switches the limit off; default: the configuration's)")
 	fs.StringVar(&o.jwtSecret, "jwt-secret", "", "verify admin tokens (HS256) with `SECRET`; empty: a random one, and a ready token is printed")
 	if err := fs.Parse(args); err != nil {
 		return o, err

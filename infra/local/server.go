@@ -162,6 +162,13 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		Log: log,
 		Now: now,
 	}
+	perMinute := cfg.RateLimitPerMinute
+	if o.rateLimit >= 0 {
+		perMinute = o.rateLimit
+	}
+	if perMinute > 0 {
+		api.RateLimit = httpapi.NewRateLimit(store, keys, perMinute)
+	}
 	s.Handler = api.Handler()
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,

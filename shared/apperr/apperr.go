@@ -20,6 +20,7 @@ const (
 	NotFound        Code = "not_found"       // 404
 	Conflict        Code = "conflict"        // 409: the current state forbids it
 	Gone            Code = "gone"            // 410: an expired token
+	RateLimited     Code = "rate_limited"    // 429: too many requests from one client
 	Unavailable     Code = "unavailable"     // 503: storage down or contended
 	Internal        Code = "internal"        // 503 as well: never leak details, never 500
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -70,4 +71,29 @@ func (s *Store) Suppressed(ctx context.Context, addrs []string) (map[string]stri
 		out[a] = reason
 	}
 	return out, nil
+}
+
+// CountRequest counts one request of client in the minute window that
+// starts at window, unless max were counted: the window is part of the
+// key, so every minute starts from zero whenever TTL gets round to the old
+// counters.
+func (s *Store) CountRequest(ctx context.Context, client string, window time.Time, max int) (bool, error) {
+	_, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.Table,
+		Key:                      keyOf(s.key("rate", client+"#"+epoch(window)), "rate"),
+		UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :zero) + :one, expiresAt = :exp"),
+		ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
+		ExpressionAttributeNames: map[string]string{"#n": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":zero": numInt(0), ":one": numInt(1), ":max": numInt(max),
+			":exp": num(epoch(window.Add(2 * time.Minute))),
+		},
+	})
+	if conditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("count request: %w", err)
+	}
+	return true, nil
 }

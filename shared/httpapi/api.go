@@ -23,8 +23,10 @@ type API struct {
 	Contact  *contact.Service
 	// Admin adds the coordinators' routes under /admin.
 	Admin *Admin
-	Log   *slog.Logger
-	Now   func() time.Time
+	// RateLimit, if set, bounds the public POST routes per client.
+	RateLimit *RateLimit
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Handler returns the API with logging and panic recovery around it.
@@ -48,20 +50,20 @@ func (a *API) router() *router {
 	rt.handle(http.MethodGet, "/options", a.options)
 	rt.handle(http.MethodGet, "/thanks/{page}", a.thanks)
 	if a.Partners != nil {
-		rt.handle(http.MethodPost, "/partners", a.registerPartner)
+		rt.handle(http.MethodPost, "/partners", a.limited(a.registerPartner))
 		rt.handle(http.MethodGet, "/partners", a.listPartners)
 		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)
-		rt.handle(http.MethodPost, "/partners/confirm", a.confirmPartner)
+		rt.handle(http.MethodPost, "/partners/confirm", a.limited(a.confirmPartner))
 	}
 	if a.Contact != nil {
-		rt.handle(http.MethodPost, "/contact", a.submitContact)
+		rt.handle(http.MethodPost, "/contact", a.limited(a.submitContact))
 	}
 	if a.Events != nil {
 		rt.handle(http.MethodGet, "/events", a.listEvents)
 		rt.handle(http.MethodGet, "/events/{id}", a.getEvent)
-		rt.handle(http.MethodPost, "/events/{id}/registrations", a.register)
+		rt.handle(http.MethodPost, "/events/{id}/registrations", a.limited(a.register))
 		rt.handle(http.MethodGet, "/registrations/cancel", a.cancelPage)
-		rt.handle(http.MethodPost, "/registrations/cancel", a.cancel)
+		rt.handle(http.MethodPost, "/registrations/cancel", a.limited(a.cancel))
 	}
 	if a.Admin != nil {
 		a.adminRoutes(rt)

@@ -138,6 +138,8 @@ func toProblem(err error, loc string) problem {
 			p.Status = http.StatusConflict
 		case apperr.Gone:
 			p.Status = http.StatusGone
+		case apperr.RateLimited:
+			p.Status = http.StatusTooManyRequests
 		default:
 			p.Status, p.Code, p.Detail = http.StatusServiceUnavailable, string(apperr.Unavailable), "problem.unavailable"
 		}
@@ -162,6 +164,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
 		a.log(r).ErrorContext(r.Context(), "request failed", "err", err)
+	case http.StatusTooManyRequests:
+		wait := retryAfter
+		if e, ok := errors.AsType[*apperr.Error](err); ok && e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+		w.Header().Set("Retry-After", retrySeconds(wait))
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="netzwerk-admin"`)
 	}

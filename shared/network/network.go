@@ -100,6 +100,9 @@ type Config struct {
 	// address nobody has verified (confirm links, acknowledgements, sign-up
 	// mails), per address and day across all forms.
 	MailCapPerAddressPerDay int `json:"mailCapPerAddressPerDay"`
+	// RateLimitPerMinute bounds the requests one client address may make to
+	// the public POST routes in a minute.
+	RateLimitPerMinute int `json:"rateLimitPerMinute"`
 	// DigestHour is the hour (Berlin time, 0–23) from which the daily
 	// digest goes to the main inbox.
 	DigestHour int       `json:"digestHour"`
@@ -159,6 +162,9 @@ func (c *Config) validate() error {
 	}
 	if c.MailRetryHours <= 0 {
 		return fmt.Errorf("mailRetryHours must be positive")
+	}
+	if c.RateLimitPerMinute < 0 {
+		return fmt.Errorf("rateLimitPerMinute must not be negative (0 switches the limit off)")
 	}
 	if c.MailCapPerAddressPerDay <= 0 {
 		return fmt.Errorf("mailCapPerAddressPerDay must be positive")
