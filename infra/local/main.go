@@ -100,7 +100,7 @@ type options struct {
 	sweepEvery       time.Duration
 	demo             bool
 	jwtSecret        string
-	rateLimit        int // requests per minute per client; -1: the configuration's
+	rateLimit        int              // requests per minute per client; -1: the configuration's
 	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
 
