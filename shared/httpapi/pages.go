@@ -2,9 +2,12 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -17,6 +20,20 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"t":   i18n.T,
 	"iso": i18n.Isolate,
 }).ParseFS(pageFiles, "pages/*.html"))
+
+// styleHash is the CSP source of the pages' inline style sheet: the
+// sha256 of what stands between <style> and </style> in the layout, which
+// holds no template actions, so it is rendered as written.
+var styleHash = func() string {
+	b, err := pageFiles.ReadFile("pages/layout.html")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	_, css, _ := strings.Cut(string(b), "<style>")
+	css, _, _ = strings.Cut(css, "</style>")
+	sum := sha256.Sum256([]byte(css))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
 
 // pageData is what every page template sees.
 type pageData struct {
@@ -60,8 +77,14 @@ func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name stri
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Language", d.Locale)
-	// Pages need no script and no third-party content.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	// Pages need no script and no third-party content; their one style
+	// sheet is inline and allowed by its hash. They may be framed by the
+	// network's own websites only.
+	ancestors := "'self'"
+	for _, o := range a.Config.AllowedOrigins {
+		ancestors += " " + o
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src "+styleHash+"; form-action 'self'; frame-ancestors "+ancestors+"; base-uri 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -124,5 +126,34 @@ func TestRequestIDFromClient(t *testing.T) {
 				t.Errorf("X-Request-Id %q for %q, want kept %v", got, tt.sent, tt.kept)
 			}
 		})
+	}
+}
+
+// TestPageHeaders: every page forbids script and foreign content, allows
+// its one inline style sheet by hash, may be framed only by the network's
+// own websites, and keeps the token of a mail link out of Referer headers.
+func TestPageHeaders(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(t, "GET", "/thanks/contact-received", "", nil, "Accept", "text/html")
+	csp := r.header.Get("Content-Security-Policy")
+	body := string(r.body)
+	_, css, _ := strings.Cut(body, "<style>")
+	css, _, _ = strings.Cut(css, "</style>")
+	sum := sha256.Sum256([]byte(css))
+	for _, want := range []string{
+		"default-src 'none'", "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'",
+		"frame-ancestors 'self' https://www.wartburgkreis.de", "form-action 'self'",
+	} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") || strings.Contains(body, "<script") {
+		t.Errorf("CSP %q or page allows script", csp)
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+		if got := r.header.Get(h); got != want {
+			t.Errorf("%s %q, want %q", h, got, want)
+		}
 	}
 }

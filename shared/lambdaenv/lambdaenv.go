@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -61,6 +62,10 @@ func Load(ctx context.Context) (*Env, error) {
 	}
 	if u := os.Getenv("PUBLIC_BASE_URL"); u != "" {
 		cfg.PublicBaseURL = u
+	}
+	if o := os.Getenv("ALLOWED_ORIGINS"); o != "" {
+		// The deployment's websites, as CORS allows them.
+		cfg.AllowedOrigins = strings.Split(o, ",")
 	}
 	if a := os.Getenv("SENDER_ADDRESS"); a != "" {
 		// The deployment's verified SES identity wins over the file's.

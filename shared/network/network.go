@@ -78,7 +78,10 @@ type Config struct {
 	Name Text   `json:"name"`
 	// PublicBaseURL is where the API answers; links in mails start with it.
 	PublicBaseURL string `json:"publicBaseURL"`
-	Sender        struct {
+	// AllowedOrigins are the websites (scheme and host) that may embed the
+	// forms and call the API from a browser.
+	AllowedOrigins []string `json:"allowedOrigins,omitempty"`
+	Sender         struct {
 		Address string `json:"address"`
 		Name    Text   `json:"name"`
 	} `json:"sender"`
@@ -162,6 +165,12 @@ func (c *Config) validate() error {
 	}
 	if c.MailRetryHours <= 0 {
 		return fmt.Errorf("mailRetryHours must be positive")
+	}
+	for _, o := range c.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			return fmt.Errorf("allowedOrigins %q: scheme and host only, like https://www.example.org", o)
+		}
 	}
 	if c.RateLimitPerMinute < 0 {
 		return fmt.Errorf("rateLimitPerMinute must not be negative (0 switches the limit off)")

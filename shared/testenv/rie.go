@@ -303,10 +303,39 @@ func StartLambda(t testing.TB, bootstrap string, env map[string]string) *Lambda 
 	}
 
 	// Ports are picked right before the start to keep the window in which
-	// another process could take them small. A lost race is reported with
-	// the emulator's "address already in use" output, never retried.
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
-	runtimeAPI := net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
+	// another process could take them small. Packages test in parallel
+	// processes, so one may still win a port between our check and the
+	// emulator's bind: only that race ("address already in use") is tried
+	// again, on fresh ports; any other failure is reported as it is.
+	for attempt := 1; ; attempt++ {
+		l, err := startRIE(rie, bootstrap, environ, fnTimeout, FreePort(t), FreePort(t))
+		if err == nil {
+			t.Cleanup(func() {
+				l.stop()
+				if t.Failed() {
+					t.Logf("aws-lambda-rie on %s running %s, output:\n%s", l.URL, bootstrap, l.Output())
+				}
+			})
+			return l
+		}
+		if l != nil {
+			l.stop()
+		}
+		if attempt == 3 || l == nil || !strings.Contains(l.Output(), "address already in use") {
+			out := ""
+			if l != nil {
+				out = l.Output()
+			}
+			t.Fatalf("StartLambda: %v\n%s", err, out)
+		}
+	}
+}
+
+// startRIE starts the emulator on two ports and waits until it is ready.
+// On failure it returns the Lambda as far as it got, for its output.
+func startRIE(rie, bootstrap string, environ []string, fnTimeout, port, runtimePort int) (*Lambda, error) {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	runtimeAPI := net.JoinHostPort("127.0.0.1", strconv.Itoa(runtimePort))
 
 	out := &Output{}
 	cmd := exec.Command(rie,
@@ -345,28 +374,14 @@ func StartLambda(t testing.TB, bootstrap string, env map[string]string) *Lambda 
 			Timeout: time.Duration(fnTimeout)*time.Second + 30*time.Second,
 		},
 	}
-
-	// Registered first so it runs last, after the emulator has stopped and
-	// its final lines are in the buffer.
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("aws-lambda-rie on %s running %s, output:\n%s", addr, bootstrap, l.Output())
-		}
-	})
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("StartLambda: start %s: %v", rie, err)
+		return nil, fmt.Errorf("start %s: %w", rie, err)
 	}
 	go func() {
 		l.waitErr = cmd.Wait()
 		close(l.done)
 	}()
-	t.Cleanup(l.stop)
-
-	if err := l.awaitReady(); err != nil {
-		// The output follows from the cleanup above, complete by then.
-		t.Fatalf("StartLambda: %v", err)
-	}
-	return l
+	return l, l.awaitReady()
 }
 
 // awaitReady polls until the emulator serves HTTP and the Runtime API

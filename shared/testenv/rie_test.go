@@ -5,6 +5,7 @@ package testenv
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,27 @@ func TestLambdaErrors(t *testing.T) {
 	l.InvokeJSON(t, "after", &got)
 	if string(got.Input) != `"after"` {
 		t.Errorf("input after recovery = %s", got.Input)
+	}
+}
+
+// TestStartRIEPortTaken: a port another process holds makes the emulator
+// fail with the message StartLambda retries on, and on nothing else.
+func TestStartRIEPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	bin, err := filepath.Abs(BuildFunction(t, lambdaEchoDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := startRIE(RIEPath(t), bin, []string{"PATH=" + os.Getenv("PATH")}, 3,
+		ln.Addr().(*net.TCPAddr).Port, FreePort(t))
+	if l != nil {
+		defer l.stop()
+	}
+	if err == nil || l == nil || !strings.Contains(l.Output(), "address already in use") {
+		t.Fatalf("err %v, output %q; want the emulator to report the taken port", err, l.Output())
 	}
 }
