@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -138,5 +139,63 @@ func TestTemplateAuthorizesExactlyTheAdminRoutes(t *testing.T) {
 		if !slices.Contains(served, key) {
 			t.Errorf("%s is routed in template.yaml but no handler serves it", key)
 		}
+	}
+}
+
+// TestTemplateLeastPrivilege: no statement in template.yaml grants a
+// wildcard action or a wildcard resource; every right to send mail is
+// bound to the sender address; the stream consumer has a role of its own
+// (SAM's managed policy would read every stream in the account).
+func TestTemplateLeastPrivilege(t *testing.T) {
+	b, err := os.ReadFile("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]struct {
+			Type       string         `yaml:"Type"`
+			Properties map[string]any `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var statements int
+	var walk func(where string, v any)
+	walk = func(where string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if actions, ok := v["Action"]; ok && v["Effect"] == "Allow" {
+				statements++
+				list := fmt.Sprint(actions)
+				if strings.Contains(list, "*") {
+					t.Errorf("%s: wildcard action %s", where, list)
+				}
+				if r := fmt.Sprint(v["Resource"]); r == "*" || r == "[*]" {
+					t.Errorf("%s: actions %s on every resource", where, list)
+				}
+				if strings.Contains(list, "ses:Send") && !strings.Contains(fmt.Sprint(v["Condition"]), "ses:FromAddress") {
+					t.Errorf("%s: %s without the ses:FromAddress condition", where, list)
+				}
+			}
+			for k, x := range v {
+				walk(where+"."+k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s[%d]", where, i), x)
+			}
+		}
+	}
+	for name, res := range doc.Resources {
+		walk(name, res.Properties)
+		if res.Type == "AWS::Serverless::Function" {
+			if _, stream := res.Properties["Events"].(map[string]any)["Outbox"]; stream && res.Properties["Role"] == nil {
+				t.Errorf("%s reads the stream with SAM's managed policy", name)
+			}
+		}
+	}
+	if statements < 10 {
+		t.Errorf("%d statements found: the walk missed the policies", statements)
 	}
 }
