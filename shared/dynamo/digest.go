@@ -57,14 +57,7 @@ func (s *Store) MarkDigest(ctx context.Context, day, prev string, at time.Time, 
 		}
 		items = append(items, put)
 	}
-	err := s.transact(ctx, items)
-	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
-		return digest.ErrDone
-	}
-	if err != nil {
-		return fmt.Errorf("mark digest: %w", err)
-	}
-	return nil
+	return s.transactOr(ctx, items, digest.ErrDone, "mark digest")
 }
 
 // Summary reads the news since: every application waiting for review, the

@@ -128,6 +128,20 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) e
 	}
 }
 
+// transactOr runs one transaction whose conditions hold a rule: any of
+// them failing is failed (the caller's "changed meanwhile"), any other
+// error is wrapped with what.
+func (s *Store) transactOr(ctx context.Context, items []types.TransactWriteItem, failed error, what string) error {
+	err := s.transact(ctx, items)
+	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
+		return failed
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 func (s *Store) backoff(ctx context.Context, attempt int) error {
 	if s.Backoff != nil {
 		return s.Backoff(ctx, attempt)

@@ -545,14 +545,7 @@ func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
 		}
 		items = append(items, put)
 	}
-	err := s.transact(ctx, items)
-	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
-		return event.ErrChanged
-	}
-	if err != nil {
-		return fmt.Errorf("cancel: %w", err)
-	}
-	return nil
+	return s.transactOr(ctx, items, event.ErrChanged, "cancel")
 }
 
 // Attendees lists an event's confirmed registrations from the index.

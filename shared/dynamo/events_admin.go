@@ -213,14 +213,7 @@ func (s *Store) ChangeEvent(ctx context.Context, c event.Change) error {
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, append(items, auditPut))
-	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
-		return event.ErrChanged
-	}
-	if err != nil {
-		return fmt.Errorf("change event: %w", err)
-	}
-	return nil
+	return s.transactOr(ctx, append(items, auditPut), event.ErrChanged, "change event")
 }
 
 // Job reads a job; a finished one past its expiry is gone.
@@ -315,14 +308,7 @@ func (s *Store) Step(ctx context.Context, b event.Batch) error {
 		}
 		items = append(items, put)
 	}
-	err = s.transact(ctx, items)
-	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
-		return event.ErrChanged
-	}
-	if err != nil {
-		return fmt.Errorf("job step: %w", err)
-	}
-	return nil
+	return s.transactOr(ctx, items, event.ErrChanged, "job step")
 }
 
 // stepEvent is the event's part of a batch: its counters and, when the job

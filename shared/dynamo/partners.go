@@ -206,14 +206,7 @@ func (s *Store) Resend(ctx context.Context, l partner.Lock, tok *partner.Token, 
 	if tok != nil {
 		items = append(items, s.tokenPut(*tok))
 	}
-	err = s.transact(ctx, items)
-	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
-		return partner.ErrState
-	}
-	if err != nil {
-		return fmt.Errorf("resend: %w", err)
-	}
-	return nil
+	return s.transactOr(ctx, items, partner.ErrState, "resend")
 }
 
 // Token reads a live token by its hash.
