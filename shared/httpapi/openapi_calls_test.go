@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -157,6 +159,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "POST", path: "/partners", body: application, status: 202},
 		{method: "POST", path: "/partners", body: application, status: 202},
 		{method: "POST", path: "/partners", body: applicationForm, status: 303},
+		{method: "POST", path: "/partners", body: multipartOf(applicationForm), status: 303},
 		{method: "POST", path: "/partners", body: map[string]any{"organisation": "Ohne Adresse", "consent": false}, status: 422, invalid: true},
 		{method: "POST", path: "/partners", body: url.Values{"organisation": {"Ohne Adresse"}}, status: 422, invalid: true},
 		{method: "GET", path: "/partners", status: 200},
@@ -182,6 +185,16 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "POST", path: "/registrations/cancel", body: map[string]int{"token": 5}, header: html, status: 422, invalid: true},
 
 		{method: "POST", path: "/contact", body: message, status: 202},
+		{method: "POST", path: "/contact", body: message, limited: true, status: 429},
+		{method: "POST", path: "/contact", body: messageForm, limited: true, status: 429},
+		{method: "POST", path: "/partners", body: application, limited: true, status: 429},
+		{method: "POST", path: "/partners", body: applicationForm, limited: true, status: 429},
+		{method: "POST", path: signUps, body: person("zweite@example.org"), limited: true, status: 429},
+		{method: "POST", path: signUps, body: personForm, limited: true, status: 429},
+		{method: "POST", path: "/partners/confirm", body: map[string]string{"token": "abc"}, limited: true, status: 429},
+		{method: "POST", path: "/partners/confirm", body: url.Values{"token": {"abc"}}, limited: true, status: 429},
+		{method: "POST", path: "/registrations/cancel", body: map[string]string{"token": "abc"}, limited: true, status: 429},
+		{method: "POST", path: "/registrations/cancel", body: url.Values{"token": {"abc"}}, limited: true, status: 429},
 		{method: "POST", path: "/contact", body: messageForm, status: 303},
 		{method: "POST", path: "/contact", body: map[string]any{"name": "Nur Name", "consent": true}, status: 422, invalid: true},
 		{method: "POST", path: "/contact", body: url.Values{"name": {"Nur Name"}}, status: 422, invalid: true},
@@ -384,4 +397,17 @@ func templated(tmpl, value string) string {
 		b.WriteString(tmpl[:start] + value)
 		tmpl = tmpl[end+1:]
 	}
+}
+
+// multipartOf is a form as a browser sends it with enctype multipart/form-data.
+func multipartOf(v url.Values) raw {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for k, vs := range v {
+		for _, x := range vs {
+			_ = w.WriteField(k, x)
+		}
+	}
+	_ = w.Close()
+	return raw{w.FormDataContentType(), b.String()}
 }

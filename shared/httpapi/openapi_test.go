@@ -218,6 +218,8 @@ type call struct {
 	header []string   // more request headers: name, value, ...
 	as     credential // for /admin routes
 	down   bool       // sent to the API with its storage gone
+	// limited is sent to the API whose rate limit refuses every request.
+	limited bool
 	// later moves the shared clock on before the request.
 	later  time.Duration
 	status int
@@ -255,7 +257,7 @@ func (cl call) String() string {
 
 // conformance runs calls in order against f (or, for down calls, against
 // down) and checks each exchange against the document.
-func (c *contract) conformance(t *testing.T, f *fixture, down http.Handler, calls []call) {
+func (c *contract) conformance(t *testing.T, f *fixture, down, limited http.Handler, calls []call) {
 	outsider, err := f.auth.Issue("helfer@example.org", "volunteers")
 	if err != nil {
 		t.Fatal(err)
@@ -294,6 +296,9 @@ func (c *contract) conformance(t *testing.T, f *fixture, down http.Handler, call
 			if cl.down {
 				h = down
 			}
+			if cl.limited {
+				h = limited
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != cl.status {
@@ -311,6 +316,19 @@ func (c *contract) conformance(t *testing.T, f *fixture, down http.Handler, call
 			}
 		})
 	}
+}
+
+// refuseAll is a rate limit whose client has used up every minute.
+type refuseAll struct{}
+
+func (refuseAll) CountRequest(context.Context, string, time.Time, int) (bool, error) { return false, nil }
+
+// rateLimited is f's API behind a rate limit that refuses every request,
+// for the 429 answers (the limit itself is tested in TestRateLimit).
+func rateLimited(f *fixture) http.Handler {
+	api := *f.api
+	api.RateLimit = &httpapi.RateLimit{Store: refuseAll{}, PerMinute: 1, Client: func(a string) string { return a }}
+	return api.Handler()
 }
 
 // storageDown is f's API with every read and write failing, as when
@@ -331,7 +349,7 @@ func storageDown(f *fixture) http.Handler {
 func TestOpenAPIConformance(t *testing.T) {
 	f := newFixture(t)
 	c := loadContract(t)
-	c.conformance(t, f, storageDown(f), conformanceCalls(t, f, c))
+	c.conformance(t, f, storageDown(f), rateLimited(f), conformanceCalls(t, f, c))
 
 	routes, answers := c.unexercised()
 	for _, r := range routes {
