@@ -321,7 +321,9 @@ func (c *contract) conformance(t *testing.T, f *fixture, down, limited http.Hand
 // refuseAll is a rate limit whose client has used up every minute.
 type refuseAll struct{}
 
-func (refuseAll) CountRequest(context.Context, string, time.Time, int) (bool, error) { return false, nil }
+func (refuseAll) CountRequest(context.Context, string, time.Time, int) (bool, error) {
+	return false, nil
+}
 
 // rateLimited is f's API behind a rate limit that refuses every request,
 // for the 429 answers (the limit itself is tested in TestRateLimit).
