@@ -384,3 +384,15 @@ func TestAdminPartnerReview(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminAnswersJSONOnly: the admin API answers problems as JSON even to
+// a form post or a browser preferring HTML; its pages are the console's.
+func TestAdminAnswersJSONOnly(t *testing.T) {
+	f := newFixture(t)
+	for _, h := range [][]string{{"Accept", "text/html"}, {"Content-Type", "application/x-www-form-urlencoded"}} {
+		r := f.do(t, "POST", "/admin/people/export", "", []byte("email=nope"), append(h, "Authorization", "Bearer "+f.coordinatorToken(t))...)
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+			t.Errorf("%v: %d %s, want a JSON problem", h, r.status, ct)
+		}
+	}
+}

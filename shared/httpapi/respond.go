@@ -17,6 +17,10 @@ import (
 // wantsHTML: a plain form post, or a client that prefers text/html over
 // JSON (a browser following a link), gets pages; everyone else JSON.
 func wantsHTML(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/admin/") {
+		// The coordinators' API answers JSON only; its pages are the console's.
+		return false
+	}
 	if isForm(r) {
 		return true
 	}
