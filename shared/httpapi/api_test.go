@@ -40,12 +40,20 @@ type fixture struct {
 	logs    *testenv.Output
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureOn(t, nil) }
+
+// newFixtureOn is newFixture with the store's DynamoDB client wrapped, for
+// tests that watch the calls.
+func newFixtureOn(t testing.TB, wrap func(dynamo.API) dynamo.API) *fixture {
 	t.Helper()
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	db := testenv.NewDynamoDB(t)
 	clk := testenv.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	store := lambdaenv.NewStore(db.Client, db.Table, cfg, keys)
+	var client dynamo.API = db.Client
+	if wrap != nil {
+		client = wrap(client)
+	}
+	store := lambdaenv.NewStore(client, db.Table, cfg, keys)
 	store.Now = clk.Now
 	var mu sync.Mutex
 	var mails []string

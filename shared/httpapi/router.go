@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -67,10 +68,11 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				req.SetPathValue(strings.Trim(p, "{}"), parts[i])
 			}
 		}
+		route := r.method + " " + r.pattern
 		if rec, ok := w.(*recorder); ok {
-			rec.route = r.method + " " + r.pattern
+			rec.route = route
 		}
-		r.handler(w, req)
+		r.handler(w, req.WithContext(context.WithValue(req.Context(), routeKey{}, route)))
 		return
 	}
 	if len(allowed) > 0 {
@@ -80,4 +82,13 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	rt.fail(w, req, errNoRoute)
+}
+
+type routeKey struct{}
+
+// Route is the route ("METHOD /pattern") a request's context was served
+// by, "" outside one. Tests attribute storage calls to routes with it.
+func Route(ctx context.Context) string {
+	r, _ := ctx.Value(routeKey{}).(string)
+	return r
 }
