@@ -58,7 +58,7 @@ func (s *Store) Record(ctx context.Context, e audit.Entry) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.API.PutItem(ctx, &dynamodb.PutItemInput{
+	if err := s.put(ctx, &dynamodb.PutItemInput{
 		TableName: &s.Table, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression,
 	}); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)

@@ -105,27 +105,68 @@ func hasCode(codes []string, code string) bool {
 	return false
 }
 
-// transact runs one transaction, retrying it with jitter while it is
-// cancelled only because another transaction touched the same items.
-func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
-	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
+// retryable reports whether a write failed only because a transaction held
+// one of its items at that moment, so the same write may succeed a moment
+// later: a single-item write answered TransactionConflictException, or a
+// transaction cancelled for a conflict and for no failed condition. The SDK
+// retries neither. This is the one place that decides.
+func retryable(err error) bool {
+	if _, ok := errors.AsType[*types.TransactionConflictException](err); ok {
+		return true
+	}
+	codes, ok := cancellation(err)
+	return ok && hasCode(codes, "TransactionConflict") && !hasCode(codes, "ConditionalCheckFailed")
+}
+
+// retry runs one write, again with jitter while it meets only a conflict,
+// at most ConflictRetries times more; then it is ErrUnavailable, which the
+// HTTP layer answers with 503 and Retry-After.
+func (s *Store) retry(ctx context.Context, write func() error) error {
 	for attempt := 0; ; attempt++ {
-		_, err := s.API.TransactWriteItems(ctx, in)
-		if err == nil {
-			s.announce(items)
-			return nil
-		}
-		codes, ok := cancellation(err)
-		if !ok || !hasCode(codes, "TransactionConflict") || hasCode(codes, "ConditionalCheckFailed") {
+		err := write()
+		if err == nil || !retryable(err) {
 			return err
 		}
 		if attempt >= s.ConflictRetries {
-			return fmt.Errorf("%w: transaction conflict after %d attempts: %w", ErrUnavailable, attempt+1, err)
+			return fmt.Errorf("%w: conflict after %d attempts: %w", ErrUnavailable, attempt+1, err)
 		}
 		if err := s.backoff(ctx, attempt); err != nil {
 			return err
 		}
 	}
+}
+
+// transact runs one transaction, retrying it while it is cancelled only
+// because another transaction touched the same items.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: items}
+	err := s.retry(ctx, func() error {
+		_, err := s.API.TransactWriteItems(ctx, in)
+		return err
+	})
+	if err == nil {
+		s.announce(items)
+	}
+	return err
+}
+
+// put writes one item, retrying conflicts with transactions on it.
+func (s *Store) put(ctx context.Context, in *dynamodb.PutItemInput) error {
+	return s.retry(ctx, func() error {
+		_, err := s.API.PutItem(ctx, in)
+		return err
+	})
+}
+
+// update changes one item, retrying conflicts with transactions on it.
+func (s *Store) update(ctx context.Context, in *dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+	var out *dynamodb.UpdateItemOutput
+	err := s.retry(ctx, func() error {
+		var err error
+		out, err = s.API.UpdateItem(ctx, in)
+		return err
+	})
+	return out, err
 }
 
 // transactOr runs one transaction whose conditions hold a rule: any of

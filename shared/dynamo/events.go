@@ -135,7 +135,7 @@ func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
 	if err != nil {
 		return fmt.Errorf("marshal event: %w", err)
 	}
-	if _, err := s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	if err := s.put(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put event: %w", err)
 	}
 	return nil
@@ -341,7 +341,7 @@ const waitingCondition = "(#confirmed >= #capacity OR #waiting > :zero)"
 // sign-ups go to the waiting list, so the list is in arrival order without
 // repeats.
 func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
-	out, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
 		Key:                      s.eventKey(eventID),
 		UpdateExpression:         aws.String("SET #waitSeq = #waitSeq + :one"),

@@ -98,7 +98,7 @@ func conditionFailed(err error) bool {
 
 // Claim leases a pending mail for one attempt.
 func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time) (outbox.Item, error) {
-	out, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.Table,
 		Key:                 s.mailKey(id),
 		UpdateExpression:    aws.String("SET leaseUntil = :lease, attempts = attempts + :one"),
@@ -137,7 +137,7 @@ func (s *Store) finish(ctx context.Context, id string, lease time.Time, update s
 	if len(names) == 0 {
 		names = nil
 	}
-	_, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       s.mailKey(id),
 		UpdateExpression:          aws.String(update),
@@ -224,7 +224,7 @@ func (s *Store) CountUnverified(ctx context.Context, addr, day string, max int) 
 	if err != nil {
 		return false, fmt.Errorf("count unverified mail: %w", err)
 	}
-	_, err = s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
 		Key:                      keyOf(s.key("mailcap", s.hashEmail(addr)+"#"+day), "mailcap"),
 		UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :zero) + :one, expiresAt = :exp"),

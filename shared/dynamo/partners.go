@@ -363,7 +363,7 @@ func (s *Store) PutApproved(ctx context.Context, app partner.Application) error 
 	if err != nil {
 		return fmt.Errorf("marshal partner: %w", err)
 	}
-	_, err = s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	err = s.put(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
 	if err != nil {
 		return fmt.Errorf("put partner: %w", err)
 	}

@@ -483,11 +483,13 @@ func TestCreateStorageFailure(t *testing.T) {
 }
 
 // conflictAPI cancels the first conflicts transactions as DynamoDB does when
-// another transaction touches the same item, then lets them through.
+// another transaction touches the same item, and refuses the first singles
+// single-item writes as DynamoDB does while a transaction writes the item;
+// then it lets them through.
 type conflictAPI struct {
 	dynamo.API
-	conflicts int
-	calls     int
+	conflicts, calls     int // TransactWriteItems
+	singles, singleCalls int // PutItem and UpdateItem
 }
 
 func (c *conflictAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
@@ -504,6 +506,29 @@ func (c *conflictAPI) TransactWriteItems(ctx context.Context, in *dynamodb.Trans
 		Message:             aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None, None]"),
 		CancellationReasons: reasons,
 	}
+}
+
+// refuse counts a single-item write and says whether it meets a conflict.
+func (c *conflictAPI) refuse() error {
+	c.singleCalls++
+	if c.singleCalls > c.singles {
+		return nil
+	}
+	return &types.TransactionConflictException{Message: aws.String("Transaction is ongoing for the item")}
+}
+
+func (c *conflictAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if err := c.refuse(); err != nil {
+		return nil, err
+	}
+	return c.API.PutItem(ctx, in, opts...)
+}
+
+func (c *conflictAPI) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if err := c.refuse(); err != nil {
+		return nil, err
+	}
+	return c.API.UpdateItem(ctx, in, opts...)
 }
 
 func TestConflictRetries(t *testing.T) {

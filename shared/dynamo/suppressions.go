@@ -47,7 +47,7 @@ func (s *Store) Suppress(ctx context.Context, addr, reason string, at time.Time)
 	if err != nil {
 		return fmt.Errorf("marshal suppression: %w", err)
 	}
-	if _, err := s.API.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	if err := s.put(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put suppression: %w", err)
 	}
 	return nil
@@ -78,7 +78,7 @@ func (s *Store) Suppressed(ctx context.Context, addrs []string) (map[string]stri
 // key, so every minute starts from zero whenever TTL gets round to the old
 // counters.
 func (s *Store) CountRequest(ctx context.Context, client string, window time.Time, max int) (bool, error) {
-	_, err := s.API.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
 		Key:                      keyOf(s.key("rate", client+"#"+epoch(window)), "rate"),
 		UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :zero) + :one, expiresAt = :exp"),

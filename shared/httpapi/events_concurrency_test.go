@@ -110,7 +110,13 @@ func newSignupWorld(t *testing.T, capacity int, wrap func(http.RoundTripper) htt
 		Log: slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelError})),
 		Now: w.clock.Now,
 	}
-	w.srv = httptest.NewServer(a.Handler())
+	// Each request the server answers is numbered in its context, which
+	// the store's calls to DynamoDB carry to the injector.
+	var requests atomic.Int64
+	h := a.Handler()
+	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), requestKey{}, requests.Add(1))))
+	}))
 	t.Cleanup(w.srv.Close)
 	tr := loopbackTransport(64)
 	t.Cleanup(tr.CloseIdleConnections)
@@ -430,19 +436,24 @@ func TestConcurrentSignups(t *testing.T) {
 	t.Logf("read-back checks: %v", time.Since(checkStart).Round(time.Millisecond))
 }
 
-// conflictInjector stands between the SDK and the emulator and cancels
-// TransactWriteItems calls as DynamoDB does when another transaction holds
-// one of the items, without forwarding them. Everything else passes.
+// conflictInjector stands between the SDK and the emulator and refuses
+// writes as DynamoDB does when a transaction holds one of their items,
+// without forwarding them: a TransactWriteItems call is cancelled with a
+// TransactionConflict reason, a single-item write (PutItem, UpdateItem,
+// DeleteItem) is answered TransactionConflictException. Everything else
+// passes.
 type conflictInjector struct {
 	next http.RoundTripper
-	// decide reports whether to cancel an attempt; streak is how many
-	// attempts of the same transaction were cancelled in a row before it.
+	// match picks the writes it may refuse; nil picks every transaction.
+	match func(op string, w writeRequest) bool
+	// decide reports whether to refuse an attempt; streak is how many
+	// attempts of the same write were refused in a row before it.
 	decide func(streak int) bool
 
 	mu        sync.Mutex
-	streaks   map[string]int // by transaction: cancelled attempts in a row
-	attempts  int            // TransactWriteItems requests seen
-	injected  int            // of which cancelled here
+	streaks   map[string]int // by write: refused attempts in a row
+	attempts  int            // matching requests seen
+	injected  int            // of which refused here
 	committed int            // of which the emulator accepted
 }
 
@@ -450,10 +461,42 @@ func newConflictInjector(next http.RoundTripper, decide func(streak int) bool) *
 	return &conflictInjector{next: next, decide: decide, streaks: map[string]int{}}
 }
 
-const transactTarget = "DynamoDB_20120810.TransactWriteItems"
+// writeRequest is what the injector reads of a write's JSON body.
+type writeRequest struct {
+	TransactItems []map[string]struct {
+		Key  map[string]map[string]string
+		Item map[string]json.RawMessage
+	}
+	Key              map[string]map[string]string
+	Item             map[string]json.RawMessage
+	UpdateExpression string
+}
+
+// writeOps are the operations the injector can refuse, by X-Amz-Target.
+var writeOps = map[string]string{
+	"DynamoDB_20120810.TransactWriteItems": "TransactWriteItems",
+	"DynamoDB_20120810.PutItem":            "PutItem",
+	"DynamoDB_20120810.UpdateItem":         "UpdateItem",
+	"DynamoDB_20120810.DeleteItem":         "DeleteItem",
+}
+
+func transactionsOnly(op string, _ writeRequest) bool { return op == "TransactWriteItems" }
+
+// isNextPosition picks the waiting-list counter's increment.
+func isNextPosition(op string, w writeRequest) bool {
+	return op == "UpdateItem" && strings.Contains(w.UpdateExpression, "waitSeq")
+}
+
+func singleItems(op string, _ writeRequest) bool { return op != "TransactWriteItems" }
+
+// requestKey marks a context with the number of the sign-up or
+// cancellation the world's server is answering, so the injector tells apart
+// the same write made for different requests.
+type requestKey struct{}
 
 func (c *conflictInjector) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("X-Amz-Target") != transactTarget {
+	op, ok := writeOps[req.Header.Get("X-Amz-Target")]
+	if !ok {
 		return c.next.RoundTrip(req)
 	}
 	body, err := io.ReadAll(req.Body)
@@ -461,55 +504,66 @@ func (c *conflictInjector) RoundTrip(req *http.Request) (*http.Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	var in struct {
-		TransactItems []map[string]struct {
-			Key  map[string]map[string]string
-			Item map[string]json.RawMessage
-		}
-	}
+	var in writeRequest
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, fmt.Errorf("conflict injector: %w", err)
 	}
-	// A transaction is known by the keys it writes: the store's retries of
-	// one transaction send the same items.
+	fwd := req.Clone(req.Context())
+	fwd.Body = io.NopCloser(bytes.NewReader(body))
+	fwd.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	fwd.ContentLength = int64(len(body))
+	match := c.match
+	if match == nil {
+		match = transactionsOnly
+	}
+	if !match(op, in) {
+		return c.next.RoundTrip(fwd)
+	}
+	// A write is known by its request, operation and the keys it writes:
+	// the store's retries of one write send the same items.
+	keyOf := func(key map[string]map[string]string, item map[string]json.RawMessage) string {
+		if key != nil {
+			return key["pk"]["S"] + "|" + key["sk"]["S"]
+		}
+		return string(item["pk"]) + "|" + string(item["sk"])
+	}
 	var keys []string
-	for _, op := range in.TransactItems {
-		for _, o := range op {
-			if o.Key != nil {
-				keys = append(keys, o.Key["pk"]["S"]+"|"+o.Key["sk"]["S"])
-			} else {
-				keys = append(keys, string(o.Item["pk"])+"|"+string(o.Item["sk"]))
-			}
+	if op != "TransactWriteItems" {
+		keys = append(keys, keyOf(in.Key, in.Item))
+	}
+	for _, ti := range in.TransactItems {
+		for _, o := range ti {
+			keys = append(keys, keyOf(o.Key, o.Item))
 		}
 	}
 	sort.Strings(keys)
-	tx := strings.Join(keys, ",")
+	tag, _ := req.Context().Value(requestKey{}).(int64)
+	write := fmt.Sprintf("%d %s %s", tag, op, strings.Join(keys, ","))
 
 	c.mu.Lock()
 	c.attempts++
-	inject := c.decide(c.streaks[tx])
+	inject := c.decide(c.streaks[write])
 	if inject {
 		c.injected++
-		c.streaks[tx]++
+		c.streaks[write]++
 	} else {
-		delete(c.streaks, tx)
+		delete(c.streaks, write)
 	}
 	c.mu.Unlock()
 
-	if !inject {
-		fwd := req.Clone(req.Context())
-		fwd.Body = io.NopCloser(bytes.NewReader(body))
-		fwd.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		fwd.ContentLength = int64(len(body))
-		resp, err := c.next.RoundTrip(fwd)
-		if err == nil && resp.StatusCode == http.StatusOK {
-			c.mu.Lock()
-			c.committed++
-			c.mu.Unlock()
+	if inject {
+		if op == "TransactWriteItems" {
+			return conflictResponse(req, len(in.TransactItems)), nil
 		}
-		return resp, err
+		return itemConflictResponse(req), nil
 	}
-	return conflictResponse(req, len(in.TransactItems)), nil
+	resp, err := c.next.RoundTrip(fwd)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		c.mu.Lock()
+		c.committed++
+		c.mu.Unlock()
+	}
+	return resp, err
 }
 
 // conflictResponse is DynamoDB's answer to a transaction cancelled because
@@ -537,6 +591,22 @@ func conflictResponse(req *http.Request, items int) *http.Response {
 		CancellationReasons: reasons,
 		Message:             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
 	})
+	return errorResponse(req, body)
+}
+
+// itemConflictResponse is DynamoDB's answer to a single-item write on an
+// item a transaction is writing: HTTP 400 with the namespaced type and the
+// message in lower case, as DynamoDB's JSON errors have it.
+func itemConflictResponse(req *http.Request) *http.Response {
+	body, _ := json.Marshal(map[string]string{
+		"__type":  "com.amazonaws.dynamodb.v20120810#TransactionConflictException",
+		"message": "Transaction is ongoing for the item",
+	})
+	return errorResponse(req, body)
+}
+
+// errorResponse is an HTTP 400 carrying a DynamoDB error document.
+func errorResponse(req *http.Request, body []byte) *http.Response {
 	h := http.Header{}
 	h.Set("Content-Type", "application/x-amz-json-1.0")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -595,6 +665,64 @@ func TestConflictInjectorWireFormat(t *testing.T) {
 	if item := w.db.Item(w.t, w.pk("event", w.event.ID), "event"); item == nil {
 		t.Error("GetItem through the emulator found no event")
 	}
+
+	// A single-item write meets TransactionConflictException, which the
+	// SDK does not retry either.
+	inj.match = singleItems
+	_, err = w.store.API.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName:                 &w.db.Table,
+		Key:                       map[string]types.AttributeValue{"pk": sv(w.pk("event", w.event.ID)), "sk": sv("event")},
+		UpdateExpression:          aws.String("SET waitSeq = waitSeq + :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+	})
+	tce2, ok := errors.AsType[*types.TransactionConflictException](err)
+	if !ok {
+		t.Fatalf("err %T %v, want *types.TransactionConflictException", err, err)
+	}
+	if tce2.ErrorCode() != "TransactionConflictException" || tce2.ErrorMessage() != "Transaction is ongoing for the item" {
+		t.Errorf("code %q message %q", tce2.ErrorCode(), tce2.ErrorMessage())
+	}
+	if attempts, injected := inj.counts(); attempts != 2 || injected != 2 {
+		t.Errorf("%d attempts, %d injected; want 2, 2", attempts, injected)
+	}
+	if _, _, seq := w.counters(); seq != 0 {
+		t.Errorf("waitSeq %d after a refused update, want 0", seq)
+	}
+}
+
+// TestWaitlistThroughNextPositionConflicts: the waiting-list counter is the
+// hottest item, and on DynamoDB its increment meets transactions writing
+// the event. Every NextPosition here is refused twice before it goes
+// through; the store retries, and every sign-up ends confirmed or on the
+// list in arrival order, none with 503.
+func TestWaitlistThroughNextPositionConflicts(t *testing.T) {
+	const n, capacity, inFlight, refusals = 60, 10, 8, 2
+	var inj *conflictInjector
+	w := newSignupWorld(t, capacity, func(next http.RoundTripper) http.RoundTripper {
+		inj = newConflictInjector(next, func(streak int) bool { return streak < refusals })
+		inj.match = isNextPosition
+		return inj
+	})
+	if refusals >= w.store.ConflictRetries {
+		t.Fatalf("ConflictRetries = %d; this test needs more than %d", w.store.ConflictRetries, refusals)
+	}
+	out := w.signUpAll(n, inFlight)
+	attempts, injected := inj.counts()
+	inj.mu.Lock()
+	reached := inj.committed
+	inj.mu.Unlock()
+	t.Logf("%d sign-ups for %d seats: %d NextPosition attempts, %d refused, %d went through; %d store retries",
+		n, capacity, attempts, injected, reached, w.backoffs.Load())
+	w.checkFilled(out)
+	// Each NextPosition was refused exactly twice before it went through,
+	// and one went through per person on the list.
+	if reached != n-capacity || injected != refusals*reached || attempts != injected+reached {
+		t.Errorf("%d attempts, %d refused, %d went through; want %d through, each after %d refusals",
+			attempts, injected, reached, n-capacity, refusals)
+	}
+	if got := w.backoffs.Load(); got != int64(injected) {
+		t.Errorf("%d backoffs, want one per refusal (%d)", got, injected)
+	}
 }
 
 // TestConflictRetriedSignups: about 30 % of transaction attempts are
@@ -648,17 +776,28 @@ func TestConflictRetriedSignups(t *testing.T) {
 // problem document, and nothing is written: on an open event (TakeSeat) and
 // on a full one (NextPosition, then Wait).
 func TestConflictExhaustedSignup(t *testing.T) {
+	const n = 3
 	for _, c := range []struct {
 		name     string
 		capacity int
-	}{{"seat left", 20}, {"full", 0}} {
+		match    func(string, writeRequest) bool
+		// NextPosition is a write of its own before the transaction: on a
+		// full event each sign-up whose transaction failed leaves its
+		// position unused (as the service documents for a seat that came
+		// free).
+		wantSeq int
+	}{
+		{"seat left", 20, transactionsOnly, 0},
+		{"full", 0, transactionsOnly, n},
+		{"full, every NextPosition refused", 0, isNextPosition, 0},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			var inj *conflictInjector
 			w := newSignupWorld(t, c.capacity, func(next http.RoundTripper) http.RoundTripper {
 				inj = newConflictInjector(next, always)
+				inj.match = c.match
 				return inj
 			})
-			const n = 3
 			for i := range n {
 				o := w.signUp(registrant(i))
 				if o.err != nil {
@@ -682,7 +821,7 @@ func TestConflictExhaustedSignup(t *testing.T) {
 			}
 			attempts, injected := inj.counts()
 			retries := w.store.ConflictRetries
-			t.Logf("%d sign-ups: %d transaction attempts, all cancelled; %d store retries (ConflictRetries %d)",
+			t.Logf("%d sign-ups: %d write attempts, all refused; %d store retries (ConflictRetries %d)",
 				n, attempts, w.backoffs.Load(), retries)
 			if attempts != n*(retries+1) || injected != attempts {
 				t.Errorf("%d attempts, %d injected; want %d each (1 + %d retries per sign-up)", attempts, injected, n*(retries+1), retries)
@@ -697,12 +836,8 @@ func TestConflictExhaustedSignup(t *testing.T) {
 			if confirmed != 0 || waiting != 0 {
 				t.Errorf("counters confirmed=%d waiting=%d, want 0, 0", confirmed, waiting)
 			}
-			// NextPosition is a write of its own before the transaction: on
-			// a full event each failed sign-up leaves its position unused
-			// (as the service documents for a seat that came free).
-			t.Logf("waitSeq %d after %d failed sign-ups", seq, n)
-			if c.capacity > 0 && seq != 0 {
-				t.Errorf("waitSeq %d on an open event, want 0", seq)
+			if seq != c.wantSeq {
+				t.Errorf("waitSeq %d after %d failed sign-ups, want %d", seq, n, c.wantSeq)
 			}
 			scan, err := w.db.Client.Scan(context.Background(), &dynamodb.ScanInput{TableName: &w.db.Table, ConsistentRead: aws.Bool(true)})
 			if err != nil {
