@@ -116,3 +116,37 @@ func TestUnique(t *testing.T) {
 		t.Errorf("time prefix: got %q and %q, want equal", a[:9], b[:9])
 	}
 }
+
+// TestTimePrefixVectors pins the stored format to literal values: the first
+// nine characters carry the top 45 of the 48 time bits, the tenth the last
+// three time bits and two random ones. Stored keys carry ids and sort by
+// them, and Valid checks ids coming back from links: a change in alphabet,
+// bit layout or epoch would order new records before old ones or make
+// stored ids invalid.
+func TestTimePrefixVectors(t *testing.T) {
+	tests := []struct {
+		at     time.Time
+		prefix string // the first nine characters
+		tenth  string // the four characters the tenth may be
+	}{
+		{time.Unix(0, 0), "000000000", "0123"},
+		{epoch, "06e9wvqxr", "0123"},
+		{epoch.Add(time.Millisecond), "06e9wvqxr", "4567"},
+		{time.Date(2100, 12, 31, 23, 59, 59, 999e6, time.UTC), "0f188x83z", "wxyz"},
+	}
+	for _, tt := range tests {
+		seen := map[byte]bool{}
+		// Enough ids that each of the four random tenth characters shows up
+		// (the chance one is missing is 4·(3/4)^200, about 4e-25).
+		for range 200 {
+			got := id.New(tt.at)
+			if got[:9] != tt.prefix || !strings.Contains(tt.tenth, got[9:10]) {
+				t.Fatalf("New(%v) = %q, want prefix %q and tenth character one of %q", tt.at, got, tt.prefix, tt.tenth)
+			}
+			seen[got[9]] = true
+		}
+		if len(seen) != len(tt.tenth) {
+			t.Errorf("New(%v): tenth characters %v, want all of %q", tt.at, seen, tt.tenth)
+		}
+	}
+}

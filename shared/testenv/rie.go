@@ -1,8 +1,7 @@
-//go:build linux
-
-// The Lambda harness is Linux-only on purpose: it relies on process groups
-// and Pdeathsig so that no emulator outlives the test binary, and the Lambda
-// runtime it imitates is Linux too.
+// The Lambda harness runs only on Linux on purpose: it relies on process
+// groups and Pdeathsig so that no emulator outlives the test binary, and the
+// Lambda runtime it imitates is Linux too. Elsewhere the code compiles and
+// every test that needs the emulator skips, saying why.
 
 package testenv
 
@@ -24,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -96,6 +94,7 @@ var lambdaBuilds struct {
 // leak into another test, and the copy is removed with t's temp dir.
 func BuildFunction(t testing.TB, dir string) string {
 	t.Helper()
+	skipOffLinux(t)
 	key := filepath.ToSlash(filepath.Clean(dir))
 	if !filepath.IsLocal(key) {
 		t.Fatalf("BuildFunction(%q): dir must be relative to the repository root", dir)
@@ -165,11 +164,21 @@ func buildLambda(dir string) ([]byte, error) {
 	return os.ReadFile(out)
 }
 
+// skipOffLinux skips t where the harness cannot run, so that the packages
+// using it still compile and test elsewhere.
+func skipOffLinux(t testing.TB) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skipf("needs aws-lambda-rie, which this harness runs only on Linux (process groups, Pdeathsig; Lambda itself is Linux), not on %s", runtime.GOOS)
+	}
+}
+
 // RIEPath returns the pinned aws-lambda-rie binary from PATH, GOBIN or
 // GOPATH/bin. A missing or different emulator fails the test instead of
 // skipping it, because a skipped deployment test looks like a passing one.
 func RIEPath(t testing.TB) string {
 	t.Helper()
+	skipOffLinux(t)
 	path, err := findRIE()
 	if err != nil {
 		t.Fatalf("%v; `make test` installs it at the pinned version (%s)", err, rieInstall)
@@ -264,6 +273,7 @@ func FreePort(t testing.TB) int {
 // t.Cleanup; its output is logged if t failed.
 func StartLambda(t testing.TB, bootstrap string, env map[string]string) *Lambda {
 	t.Helper()
+	skipOffLinux(t)
 	rie := RIEPath(t)
 	bootstrap, err := filepath.Abs(bootstrap)
 	if err != nil {
@@ -347,16 +357,7 @@ func startRIE(rie, bootstrap string, environ []string, fnTimeout, port, runtimeP
 	cmd.Env = environ
 	cmd.Stdout = out
 	cmd.Stderr = out
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Own process group, so cleanup reaches whatever it spawned.
-		Setpgid: true,
-		// If the test binary dies without running cleanups (timeout panic,
-		// SIGKILL), the kernel kills the emulator. The bootstrap, which the
-		// emulator put in a group of its own, then exits by itself once it
-		// finds the Runtime API gone: at once when idle, else after the
-		// invocation in progress.
-		Pdeathsig: syscall.SIGKILL,
-	}
+	rieProcAttr(cmd)
 	// The bootstrap inherits the emulator's stdout; without a bound, Wait
 	// would block as long as a straggling bootstrap keeps that pipe open.
 	cmd.WaitDelay = time.Second
@@ -424,19 +425,18 @@ func (l *Lambda) awaitReady() error {
 // kills the bootstrap (which runs in a process group of its own), and
 // kills the emulator's group if that does not finish in time.
 func (l *Lambda) stop() {
-	pgid := l.cmd.Process.Pid
 	select {
 	case <-l.done:
 		return
 	default:
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	signalGroup(l.cmd, false)
 	select {
 	case <-l.done:
 		return
 	case <-time.After(rieStopGrace):
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	signalGroup(l.cmd, true)
 	<-l.done
 }
 
