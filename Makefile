@@ -11,7 +11,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 .DEFAULT_GOAL := help
 include infra/sam.mk
 
-.PHONY: help run test test-deps lint fmt-check vet build bench fuzz deploy api-doc clean
+.PHONY: help run test test-deps lint fmt-check vet build bench fuzz mutate deploy api-doc clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
@@ -61,6 +61,9 @@ fuzz: ## fuzz every target for FUZZTIME (default 30s) each
 		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+mutate: ## weaken each invariant's condition in turn; the tests must notice every one
+	$(GO) run ./infra/mutate
 
 deploy: ## sam build && sam deploy --guided
 	sam build && sam deploy --guided
