@@ -147,18 +147,15 @@ type outcome struct {
 	Position int
 }
 
-// signUp posts one JSON sign-up.
-func (w *signupWorld) signUp(addr string) outcome {
+// post sends one JSON request on behalf of addr and reads the answer.
+func (w *signupWorld) post(addr, path string, payload any) outcome {
 	o := outcome{email: addr}
-	body, err := json.Marshal(map[string]any{
-		"name": "Person " + strings.TrimSuffix(addr, "@example.org"), "email": addr,
-		"organisation": "Beispielverein e. V.", "consent": true, "locale": "de",
-	})
+	body, err := json.Marshal(payload)
 	if err != nil {
 		o.err = err
 		return o
 	}
-	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/events/"+w.event.ID+"/registrations", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		o.err = err
 		return o
@@ -171,10 +168,17 @@ func (w *signupWorld) signUp(addr string) outcome {
 	}
 	defer resp.Body.Close()
 	o.status, o.header = resp.StatusCode, resp.Header
-	if o.body, o.err = io.ReadAll(resp.Body); o.err != nil {
-		return o
-	}
-	if o.status == http.StatusAccepted {
+	o.body, o.err = io.ReadAll(resp.Body)
+	return o
+}
+
+// signUp posts one JSON sign-up and reads where the person stands.
+func (w *signupWorld) signUp(addr string) outcome {
+	o := w.post(addr, "/events/"+w.event.ID+"/registrations", map[string]any{
+		"name": "Person " + strings.TrimSuffix(addr, "@example.org"), "email": addr,
+		"organisation": "Beispielverein e. V.", "consent": true, "locale": "de",
+	})
+	if o.err == nil && o.status == http.StatusAccepted {
 		r, err := w.reader.Registration(context.Background(), w.event.ID, w.keys.EmailHash(email.Key(addr)))
 		o.ID, o.Status, o.Position, o.err = r.ID, r.Status, r.Position, err
 	}

@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,24 +101,8 @@ func (w *signupWorld) mailsTo(addr string) (templates []string, nonce string) {
 
 // cancel presses the cancel button of addr's newest link.
 func (w *signupWorld) cancel(addr string) outcome {
-	o := outcome{email: addr}
 	_, nonce := w.mailsTo(addr)
-	body, _ := json.Marshal(map[string]string{"token": w.keys.Token(nonce)})
-	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/registrations/cancel", bytes.NewReader(body))
-	if err != nil {
-		o.err = err
-		return o
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.client.Do(req)
-	if err != nil {
-		o.err = err
-		return o
-	}
-	defer resp.Body.Close()
-	o.status, o.header = resp.StatusCode, resp.Header
-	o.body, o.err = io.ReadAll(resp.Body)
-	return o
+	return w.post(addr, "/registrations/cancel", map[string]string{"token": w.keys.Token(nonce)})
 }
 
 // mustSignUp signs addr up and marks the test failed unless it is
