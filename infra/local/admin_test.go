@@ -64,8 +64,8 @@ func TestAdminEventsEndToEnd(t *testing.T) {
 	l := startLocal(t, nil)
 	auth := []string{"Authorization", "Bearer " + l.DemoToken}
 	resp, body := l.request(t, "GET", "/admin/events", "", "", auth...)
-	if resp.StatusCode != http.StatusOK || strings.Count(body, `"id":`) != 2 {
-		t.Fatalf("list: %d %s; want the two demo events", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || strings.Count(body, `"id":`) != 3 {
+		t.Fatalf("list: %d %s; want the three demo events", resp.StatusCode, body)
 	}
 	events, err := l.Events.Upcoming(context.Background())
 	if err != nil {

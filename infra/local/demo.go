@@ -53,8 +53,9 @@ func seedDemo(ctx context.Context, store *dynamo.Store, keys *secret.Keys, cfg *
 	return nil
 }
 
-// seedEvents adds an upcoming plenary meeting and a working-group session,
-// dated from now so the demo always has something open for sign-up.
+// seedEvents adds an upcoming plenary meeting and two working-group
+// sessions, one of them small, dated from now so the demo always has
+// something open for sign-up.
 func seedEvents(ctx context.Context, store *dynamo.Store, now time.Time) error {
 	upcoming, err := store.Upcoming(ctx, now)
 	if err != nil || len(upcoming) > 0 {
@@ -91,6 +92,18 @@ func seedEvents(ctx context.Context, store *dynamo.Store, now time.Time) error {
 		},
 		Capacity: 20, RegistrationDeadline: day(9, 12),
 		WorkingGroup: "language", Network: "wartburgkreis", Published: true,
+	}, {
+		// Three seats: the fourth sign-up shows the waiting list.
+		ID: id.New(now),
+		Title: network.Text{
+			"de": "AG Wohnen und Projekte: Werkstattgespräch",
+			"en": "Working group housing and projects: workshop talk",
+		},
+		StartsAt: day(14, 16), EndsAt: day(14, 18),
+		Location:             event.Location{Name: "Bürgerhaus Wutha-Farnroda", Address: "Eisenacher Straße 20, 99848 Wutha-Farnroda"},
+		Capacity:             3,
+		RegistrationDeadline: day(13, 12),
+		WorkingGroup:         "housing", Network: "wutha-farnroda", Published: true,
 	}}
 	for _, e := range events {
 		if err := store.PutEvent(ctx, e); err != nil {
