@@ -16,8 +16,11 @@ include infra/sam.mk
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
 
-run: ## serve the whole API on 127.0.0.1:8080 (embedded DynamoDB, mail in .local/mail)
-	$(GO) run ./infra/local $(ARGS)
+run: ## serve the whole API on 127.0.0.1:8080 (embedded DynamoDB kept in .local/data.json, mail in .local/mail)
+	@mkdir -p .local
+	$(GO) build -o .local/netzwerk-local ./infra/local
+	@# exec: the server itself gets the signals, so Ctrl-C stops it cleanly.
+	@exec .local/netzwerk-local $(ARGS)
 
 test: test-deps lint ## install what the tests need, lint, run every test
 	$(GO) test -count=1 ./...

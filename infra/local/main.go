@@ -67,12 +67,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 	}
 	log.Info("serving", "url", "http://"+ln.Addr().String(), "mail", srv.MailTarget, "dynamodb", srv.DynamoTarget)
+	base := "http://" + ln.Addr().String()
+	data := srv.DataFile
+	if data == "" {
+		data = "in memory only (gone when the server stops)"
+	}
+	fmt.Fprintf(stderr, "\nNetzwerk is ready at %s\n  events      %s/events\n  options     %s/options\n  all routes  %s/openapi.json\n  mail        %s\n  data        %s\n",
+		base, base, base, base, srv.MailTarget, data)
 	if srv.DemoToken != "" {
 		// Printed, not logged: a token belongs on the console of the person
 		// who started the server, never in a log.
-		fmt.Fprintf(stderr, "\nAdmin API (8 h, coordinator %s):\n  curl -H 'Authorization: Bearer %s' http://%s/admin/partners\n\n",
-			demoCoordinator, srv.DemoToken, ln.Addr())
+		fmt.Fprintf(stderr, "  admin API   (8 h, coordinator %s)\n    curl -H 'Authorization: Bearer %s' %s/admin/partners\n",
+			demoCoordinator, srv.DemoToken, base)
 	}
+	fmt.Fprintln(stderr)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
@@ -100,6 +108,7 @@ type options struct {
 	sweepEvery       time.Duration
 	demo             bool
 	jwtSecret        string
+	dataFile         string
 	rateLimit        int              // requests per minute per client; -1: the configuration's
 	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
@@ -118,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.sweepEvery, "sweep-every", 10*time.Second, "how often due mail is retried")
 	fs.BoolVar(&o.demo, "demo", true, "load the demo partners into an empty table")
 	fs.IntVar(&o.rateLimit, "rate-limit", -1, "public POST requests per minute per client `N` (0 switches the limit off; default: the configuration's)")
+	fs.StringVar(&o.dataFile, "data-file", ".local/data.json", "keep the embedded emulator's data in `FILE` across restarts ('' keeps it in memory only)")
 	fs.StringVar(&o.jwtSecret, "jwt-secret", "", "verify admin tokens (HS256) with `SECRET`; empty: a random one, and a ready token is printed")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,30 +20,13 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 	mailDir := filepath.Join(t.TempDir(), "mail")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr bytes.Buffer
+	var stderr testenv.Output
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", addr, "--mail-dir", mailDir, "--config", "../config/wartburgkreis.json"}, &stderr)
+		done <- run(ctx, []string{"--addr", addr, "--mail-dir", mailDir, "--config", "../config/wartburgkreis.json",
+			"--data-file", filepath.Join(t.TempDir(), "data.json")}, &stderr)
 	}()
-
-	// Readiness: the listener is bound before run returns control to Serve.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/health")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run ended early: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving after 20s:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitServing(t, "http://"+addr, done, &stderr)
 	if _, err := os.Stat(mailDir); err != nil {
 		t.Errorf("mail dir not created: %v", err)
 	}
@@ -57,6 +39,11 @@ func TestRunServesAndStopsCleanly(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not stop within 15s of cancellation")
+	}
+	for _, want := range []string{"Netzwerk is ready at http://" + addr, "/openapi.json", "Authorization: Bearer "} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("no %q in:\n%s", want, stderr.String())
+		}
 	}
 	if !strings.Contains(stderr.String(), "stopping") {
 		t.Errorf("no stop message in:\n%s", stderr.String())

@@ -54,6 +54,8 @@ type server struct {
 	Keys         *secret.Keys
 	MailTarget   string
 	DynamoTarget string
+	// DataFile is where the data is kept, "" in memory only.
+	DataFile string
 	// DemoToken is a coordinator token, made when no --jwt-secret was given.
 	DemoToken string
 
@@ -64,6 +66,11 @@ type server struct {
 	loops      sync.WaitGroup
 	stop       context.CancelFunc
 	closers    []func()
+	closeOnce  sync.Once
+	// data keeps the embedded emulator's table in a file; nil keeps it in
+	// memory only.
+	data *dataFile
+	log  *slog.Logger
 }
 
 func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error) {
@@ -83,7 +90,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Config: cfg, Keys: keys}
+	s := &server{Config: cfg, Keys: keys, log: log}
 	ok := false
 	defer func() {
 		if !ok {
@@ -102,7 +109,22 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if now == nil {
 		now = time.Now
 	}
-	store := lambdaenv.NewStore(db, o.table, cfg, keys)
+	var client dynamo.API = db
+	switch {
+	case o.dataFile == "":
+	case o.dynamoEndpoint != "":
+		log.Warn("--data-file applies to the embedded emulator only; the endpoint keeps its own data", "endpoint", o.dynamoEndpoint)
+	default:
+		s.data = &dataFile{path: o.dataFile, api: db, table: o.table}
+		n, err := s.data.load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("data loaded", "file", o.dataFile, "items", n)
+		s.DataFile = o.dataFile
+		client = watched{API: db, file: s.data}
+	}
+	store := lambdaenv.NewStore(client, o.table, cfg, keys)
 	store.Now = now
 	s.Store = store
 
@@ -177,6 +199,9 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	}
 	if o.sweepEvery > 0 {
 		s.loops.Go(func() { s.sweepLoop(bg, o.sweepEvery, log) })
+	}
+	if s.data != nil {
+		s.loops.Go(func() { s.saveLoop(bg, dataSaveEvery) })
 	}
 	ok = true
 	return s, nil
@@ -295,12 +320,45 @@ func (s *server) Wait() { s.deliveries.Wait() }
 
 // Close stops background work and the embedded emulator.
 func (s *server) Close() {
-	if s.stop != nil {
-		s.stop()
-	}
-	s.loops.Wait()
-	s.deliveries.Wait()
-	for _, c := range s.closers {
-		c()
+	s.closeOnce.Do(func() {
+		if s.stop != nil {
+			s.stop()
+		}
+		s.loops.Wait()
+		s.deliveries.Wait()
+		// Last, once nothing writes any more: the file holds every
+		// acknowledged submission and the mail it implied.
+		if s.data != nil {
+			if err := s.data.save(context.Background()); err != nil {
+				s.log.Error("data not saved", "file", s.data.path, "err", err)
+			}
+		}
+		for _, c := range s.closers {
+			c()
+		}
+	})
+}
+
+// dataSaveEvery is how often changed data goes to the data file.
+const dataSaveEvery = 2 * time.Second
+
+// saveLoop writes the data file whenever something changed since the last
+// write, at most every interval.
+func (s *server) saveLoop(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !s.data.dirty.Swap(false) {
+				continue
+			}
+			if err := s.data.save(ctx); err != nil && ctx.Err() == nil {
+				s.data.dirty.Store(true)
+				s.log.Error("data not saved", "file", s.data.path, "err", err)
+			}
+		}
 	}
 }
