@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -102,7 +103,10 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	if err := dynamo.CreateTable(ctx, db, o.table); err != nil {
+	switch err := dynamo.CreateTable(ctx, db, o.table); {
+	case errors.Is(err, dynamo.ErrNoTTL):
+		log.Warn("this DynamoDB cannot expire items (no TTL): expired records stay stored, though every read treats them as gone", "error", err)
+	case err != nil:
 		return nil, err
 	}
 	now := o.now

@@ -15,11 +15,18 @@ import (
 type TableAPI interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
 }
 
+// ErrNoTTL means the endpoint created the table but cannot expire items by
+// TTL (the embedded emulator): expired items stay until erased by hand,
+// though every read treats them as gone.
+var ErrNoTTL = errors.New("dynamo: the endpoint does not support TTL")
+
 // CreateTable creates the table as template.yaml declares it, unless it
-// exists. The local server and the tests use it; AWS gets it from the
-// template.
+// exists: the keys, the index, the stream of new images and TTL on
+// expiresAt. The local server and the tests use it; AWS gets it from the
+// template. ErrNoTTL reports a table made without TTL.
 func CreateTable(ctx context.Context, api TableAPI, name string) error {
 	_, err := api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	if err == nil {
@@ -44,11 +51,22 @@ func CreateTable(ctx context.Context, api TableAPI, name string) error {
 			KeySchema:  []types.KeySchemaElement{k("gsi1pk", types.KeyTypeHash), k("gsi1sk", types.KeyTypeRange)},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
 		}},
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
 	})
 	if err != nil {
 		return fmt.Errorf("create table: %w", err)
 	}
-	return waitActive(ctx, api, name)
+	if err := waitActive(ctx, api, name); err != nil {
+		return err
+	}
+	_, err = api.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               &name,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("expiresAt"), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNoTTL, err)
+	}
+	return nil
 }
 
 // waitActive waits for a new table on a real endpoint. Emulators report no
