@@ -5,7 +5,8 @@
 # the repository root with ARTIFACTS_DIR set to the function's artifact
 # directory. Each artifact gets:
 #   bootstrap     the Go binary (provided.al2023, arm64)
-#   network.json  the network configuration (NETWORK_CONFIG in the template)
+#   network.json  the network configuration (NETWORK_CONFIG in the template),
+#                 checked first: a configuration with problems builds nothing
 #
 # The variables below are meant to be reused by the top-level Makefile.
 #
@@ -44,6 +45,7 @@ SAM_BUILD_TARGETS := $(addprefix build-,$(SAM_FUNCTIONS))
 $(SAM_BUILD_TARGETS): build-%:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "$@: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 1; }
 	@test -f "$(NETWORK_CONFIG_FILE)" || { echo "$@: network configuration $(NETWORK_CONFIG_FILE) not found" >&2; exit 1; }
+	$(GO) run ./infra/local check-config "$(NETWORK_CONFIG_FILE)"
 	mkdir -p "$(ARTIFACTS_DIR)"
 	$(GO_LAMBDA_ENV) $(GO) build $(GO_BUILD_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(SAM_FUNCTION_DIR_$*)
 	cp "$(NETWORK_CONFIG_FILE)" "$(ARTIFACTS_DIR)/network.json"

@@ -4,6 +4,7 @@
 //
 //	go run ./infra/local [--addr 127.0.0.1:8080] [--mail-dir .local/mail] [--jwt-secret S]
 //	go run ./infra/local token --jwt-secret S --email E   (prints a coordinator token)
+//	go run ./infra/local check-config FILE...             (lists every problem of a network configuration)
 package main
 
 import (
@@ -22,15 +23,21 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/auth"
 	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
+	"github.com/wartburgkreis/netzwerk/shared/network"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	run := run
-	if len(os.Args) > 1 && os.Args[1] == "token" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "token":
 		run = func(_ context.Context, args []string, stderr io.Writer) error {
 			return printToken(args[1:], os.Stdout, stderr)
+		}
+	case len(os.Args) > 1 && os.Args[1] == "check-config":
+		run = func(_ context.Context, args []string, _ io.Writer) error {
+			return checkConfig(args[1:], os.Stdout)
 		}
 	}
 	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
@@ -161,4 +168,32 @@ func printToken(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprintln(stdout, token)
 	return err
+}
+
+// checkConfig is `local check-config`: every problem of each configuration
+// file, one per line as FILE: PATH: MESSAGE, and an error if there is any.
+func checkConfig(files []string, stdout io.Writer) error {
+	if len(files) == 0 {
+		return errors.New("usage: local check-config FILE...")
+	}
+	bad := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		problems := network.Check(b)
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "%s: %s\n", f, p)
+		}
+		if len(problems) > 0 {
+			bad++
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", f)
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d configurations have problems", bad, len(files))
+	}
+	return nil
 }

@@ -4,13 +4,11 @@
 package network
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
-	"net/url"
 	"os"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
@@ -126,113 +124,18 @@ func Load(path string) (*Config, error) {
 	return Parse(b)
 }
 
-// Parse decodes and checks a configuration.
+// Parse decodes and checks a configuration; its error lists every problem
+// that Check finds.
 func Parse(b []byte) (*Config, error) {
-	var c Config
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("network config: %w", err)
-	}
-	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("network config: %w", err)
-	}
-	return &c, nil
-}
-
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
-
-func (c *Config) validate() error {
-	if !idPattern.MatchString(c.ID) {
-		return fmt.Errorf("id %q: lower-case letters, digits and dashes", c.ID)
-	}
-	if c.Name[i18n.Default] == "" { // not In: it falls back to any language
-		return fmt.Errorf("name: a German name is required")
-	}
-	u, err := url.Parse(c.PublicBaseURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("publicBaseURL %q: an absolute http(s) URL", c.PublicBaseURL)
-	}
-	if err := bareAddress(c.Sender.Address); err != nil {
-		return fmt.Errorf("sender.address: %w", err)
-	}
-	if c.Privacy.URL == "" || c.Privacy.Version == "" {
-		return fmt.Errorf("privacy: url and version are required")
-	}
-	if c.TokenValidityHours <= 0 {
-		return fmt.Errorf("tokenValidityHours must be positive")
-	}
-	if c.EventReminderHours <= 0 {
-		return fmt.Errorf("eventReminderHours must be positive")
-	}
-	if c.MailRetryHours <= 0 {
-		return fmt.Errorf("mailRetryHours must be positive")
-	}
-	for _, o := range c.AllowedOrigins {
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
-			return fmt.Errorf("allowedOrigins %q: scheme and host only, like https://www.example.org", o)
+	c, problems := check(b)
+	if len(problems) > 0 {
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.String()
 		}
+		return nil, fmt.Errorf("network config: %s", strings.Join(msgs, "; "))
 	}
-	if c.RateLimitPerMinute < 0 {
-		return fmt.Errorf("rateLimitPerMinute must not be negative (0 switches the limit off)")
-	}
-	if c.MailCapPerAddressPerDay <= 0 {
-		return fmt.Errorf("mailCapPerAddressPerDay must be positive")
-	}
-	if c.DigestHour < 0 || c.DigestHour > 23 {
-		return fmt.Errorf("digestHour %d: an hour from 0 to 23", c.DigestHour)
-	}
-	r := c.Retention
-	for name, days := range map[string]int{
-		"unconfirmedApplicationDays": r.UnconfirmedApplicationDays,
-		"pendingReviewDays":          r.PendingReviewDays,
-		"sentMailDays":               r.SentMailDays,
-		"contactMessageDays":         r.ContactMessageDays,
-		"registrationAfterEventDays": r.RegistrationAfterEventDays,
-		"rejectedApplicationDays":    r.RejectedApplicationDays,
-		"auditDays":                  r.AuditDays,
-	} {
-		if days <= 0 {
-			return fmt.Errorf("retention.%s must be positive", name)
-		}
-	}
-	main, ok := c.network(c.MainNetwork)
-	if !ok || main.Inbox == "" {
-		return fmt.Errorf("mainNetwork %q: must name a network with an inbox", c.MainNetwork)
-	}
-	lists := map[string][]Choice{
-		"organisationTypes": c.OrganisationTypes,
-		"workingGroups":     c.WorkingGroups,
-		"topics":            c.Topics,
-	}
-	nets := make([]Choice, len(c.Networks))
-	for i, n := range c.Networks {
-		nets[i] = n.Choice
-		if n.Kind != KindCounty && n.Kind != KindRegional && n.Kind != KindMunicipal {
-			return fmt.Errorf("networks[%s].kind %q: county, regional or municipal", n.ID, n.Kind)
-		}
-	}
-	lists["networks"] = nets
-	for name, list := range lists {
-		if len(list) == 0 {
-			return fmt.Errorf("%s: at least one entry", name)
-		}
-		seen := map[string]bool{}
-		for _, ch := range list {
-			if !idPattern.MatchString(ch.ID) || seen[ch.ID] {
-				return fmt.Errorf("%s: id %q missing, malformed or repeated", name, ch.ID)
-			}
-			seen[ch.ID] = true
-			if ch.Label[i18n.Default] == "" {
-				return fmt.Errorf("%s[%s]: a German label is required", name, ch.ID)
-			}
-			if ch.Inbox != "" {
-				if err := bareAddress(ch.Inbox); err != nil {
-					return fmt.Errorf("%s[%s].inbox: %w", name, ch.ID, err)
-				}
-			}
-		}
-	}
-	return nil
+	return c, nil
 }
 
 // bareAddress accepts only what mail is sent to as it stands: one address,

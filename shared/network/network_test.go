@@ -3,6 +3,7 @@ package network_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -310,5 +311,155 @@ func TestFind(t *testing.T) {
 				t.Errorf("Find(%q) (-want +got):\n%s", tt.id, diff)
 			}
 		})
+	}
+}
+
+// Every shipped configuration passes the check that a county runs before
+// it deploys.
+func TestCheckShippedConfigs(t *testing.T) {
+	files, err := filepath.Glob("../../infra/config/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configurations in infra/config: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := network.Check(b); len(p) > 0 {
+			t.Errorf("%s: %v", f, p)
+		}
+	}
+}
+
+// Check names every problem at once, each at its field path, and nothing
+// else.
+func TestCheckReportsEveryProblem(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c map[string]any)
+		want   []string // path: start of the message, in order
+		// wantFrom computes want from the changed configuration.
+		wantFrom func(c network.Config) []string
+	}{
+		{"unknown keys at every level", func(c map[string]any) {
+			c["tokenValidity"] = 168
+			c["retention"].(map[string]any)["sentMailsDays"] = 30
+			entry(c, "workingGroups", 0)["inboxes"] = []any{"a@example.org"}
+			entry(c, "networks", 1)["region"] = "west"
+		}, []string{
+			"networks[eisenach].region: unknown key",
+			"retention.sentMailsDays: unknown key",
+			"tokenValidity: unknown key",
+			"workingGroups[language].inboxes: unknown key",
+		}, nil},
+		{"wrong types", func(c map[string]any) {
+			c["tokenValidityHours"] = "168"
+			c["digestHour"] = 7.5
+			c["topics"] = map[string]any{"id": "x"}
+			entry(c, "workingGroups", 1)["label"] = "AG Arbeit"
+		}, []string{
+			"digestHour: want a whole number, got a number",
+			"tokenValidityHours: want a whole number, got a string",
+			"topics: want a list, got an object",
+			"workingGroups[work].label: want an object of texts by language, got a string",
+		}, nil},
+		{"translations", func(c map[string]any) {
+			entry(c, "workingGroups", 2)["label"] = map[string]any{"de": "AG Beratung"}
+			entry(c, "topics", 0)["label"].(map[string]any)["uk"] = "Загальне"
+			entry(c, "networks", 1)["label"].(map[string]any)["english"] = "Eisenach"
+		}, nil, func(c network.Config) []string {
+			// The unknown language first (shape), then every text without
+			// Ukrainian, now used; the German-only label lacks English too.
+			want := []string{"networks[eisenach].label.english: unknown language"}
+			for _, p := range texts(c) {
+				switch p {
+				case "topics[general].label":
+				case "workingGroups[counselling].label":
+					want = append(want, p+": no text in en, uk")
+				default:
+					want = append(want, p+": no text in uk")
+				}
+			}
+			return want
+		}},
+		{"addresses", func(c map[string]any) {
+			c["sender"].(map[string]any)["address"] = "integration@"
+			entry(c, "networks", 2)["inbox"] = "Netzwerk <bs@example.org>"
+			entry(c, "topics", 1)["inbox"] = "a@example.org, b@example.org"
+			delete(entry(c, "networks", 0), "inbox")
+		}, []string{
+			"sender.address: \"integration@\"",
+			"mainNetwork: \"wartburgkreis\": must name a network with an inbox",
+			"networks[bad-salzungen].inbox: \"Netzwerk <bs@example.org>\"",
+			"topics[language-courses].inbox: \"a@example.org, b@example.org\"",
+		}, nil},
+		{"ranges", func(c map[string]any) {
+			r := c["retention"].(map[string]any)
+			r["auditDays"] = 36500
+			r["contactMessageDays"] = 0
+			r["unconfirmedApplicationDays"] = 3
+			c["rateLimitPerMinute"] = -1
+			c["digestHour"] = 24
+		}, []string{
+			"rateLimitPerMinute: must not be negative",
+			"digestHour: at most 23, got 24",
+			"retention.contactMessageDays: must be positive, got 0",
+			"retention.auditDays: at most 3650, got 36500",
+			"retention.unconfirmedApplicationDays: 3 days is shorter than the confirm link lives",
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := mutate(t, tt.change)
+			want := tt.want
+			if tt.wantFrom != nil {
+				var c network.Config
+				if err := json.Unmarshal(b, &c); err != nil {
+					t.Fatal(err)
+				}
+				want = tt.wantFrom(c)
+			}
+			got := network.Check(b)
+			if len(got) != len(want) {
+				t.Fatalf("Check: got %d problems %v, want %d %q", len(got), got, len(want), want)
+			}
+			for i, w := range want {
+				if !strings.HasPrefix(got[i].String(), w) {
+					t.Errorf("problem %d: got %q, want it to start %q", i, got[i], w)
+				}
+			}
+			if _, err := network.Parse(b); err == nil || !strings.Contains(err.Error(), got[len(got)-1].String()) {
+				t.Errorf("Parse: got %v, want it to list %q", err, got[len(got)-1])
+			}
+		})
+	}
+}
+
+// texts lists the paths of the configuration's texts in the order Check
+// walks them: keys sorted, lists in file order.
+func texts(c network.Config) []string {
+	out := []string{"name"}
+	label := func(list string, ch network.Choice) { out = append(out, list+"["+ch.ID+"].label") }
+	for _, n := range c.Networks {
+		label("networks", n.Choice)
+	}
+	for _, ch := range c.OrganisationTypes {
+		label("organisationTypes", ch)
+	}
+	out = append(out, "sender.name")
+	for _, ch := range c.Topics {
+		label("topics", ch)
+	}
+	for _, ch := range c.WorkingGroups {
+		label("workingGroups", ch)
+	}
+	return out
+}
+
+func TestCheckNotJSON(t *testing.T) {
+	got := network.Check([]byte(`{"id": "x",`))
+	if len(got) != 1 || got[0].Path != "" || !strings.HasPrefix(got[0].Message, "not JSON") {
+		t.Errorf("Check: got %v, want one problem saying it is not JSON", got)
 	}
 }
