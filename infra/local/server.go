@@ -104,8 +104,10 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		return nil, err
 	}
 	switch err := dynamo.CreateTable(ctx, db, o.table); {
+	case errors.Is(err, dynamo.ErrNoTTL) && o.dynamoEndpoint == "":
+		log.Warn("the embedded emulator cannot expire items (no TTL): expired records stay stored, though every read treats them as gone")
 	case errors.Is(err, dynamo.ErrNoTTL):
-		log.Warn("this DynamoDB cannot expire items (no TTL): expired records stay stored, though every read treats them as gone", "error", err)
+		log.Warn("this DynamoDB endpoint cannot expire items (no TTL): expired records stay stored, though every read treats them as gone", "error", err)
 	case err != nil:
 		return nil, err
 	}
