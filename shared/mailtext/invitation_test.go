@@ -2,7 +2,13 @@ package mailtext_test
 
 import (
 	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
+	"net/textproto"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +110,90 @@ func TestInvitationAttachment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInvitationFileName: the calendar file is named in the mail's
+// language, which the mail writer encodes (RFC 2231) where it is not ASCII.
+func TestInvitationFileName(t *testing.T) {
+	r, err := mailtext.New(testenv.Config(t), testenv.Keys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 6, 3, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		locale, template, want string
+	}{
+		{"de", "event.confirmed", "einladung.ics"},
+		{"de", "event.cancelled", "absage.ics"},
+		{"en", "event.confirmed", "invitation.ics"},
+		{"en", "event.called-off", "cancellation.ics"},
+		{"uk", "event.confirmed", "запрошення.ics"},
+		{"ru", "event.cancelled", "отмена.ics"},
+		{"tr", "event.promoted", "davet.ics"},
+		{"ar", "event.confirmed", "دعوة.ics"},
+		{"fa", "event.cancelled", "لغو.ics"},
+		{"xx", "event.confirmed", "einladung.ics"}, // an unknown language gets German
+	}
+	for _, tt := range tests {
+		t.Run(tt.locale+" "+tt.template, func(t *testing.T) {
+			m := outbox.Mail{
+				ID: "m1", Template: tt.template, Locale: tt.locale, To: []string{"teilnahme@example.org"},
+				TokenNonce: "nonce",
+				Data: map[string]string{
+					"registrationId": "06h1reg", "status": "confirmed", "sequence": "1", "position": "0",
+					"eventTitle": "AG Sprache", "eventStartsAt": start.Format(time.RFC3339),
+					"eventEndsAt": start.Add(time.Hour).Format(time.RFC3339), "locationName": "Landratsamt",
+				},
+				CreatedAt: start.Add(-72 * time.Hour),
+			}
+			if tt.template == "event.cancelled" || tt.template == "event.called-off" {
+				m.TokenNonce = "" // nothing left to cancel
+			}
+			msg, err := r.Render(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msg.Attachments) != 1 || msg.Attachments[0].Filename != tt.want {
+				t.Fatalf("attachments %+v, want one named %s", msg.Attachments, tt.want)
+			}
+			// As a mail program reads it from the header.
+			raw, err := msg.Render(start, "m1@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := attachmentName(t, raw); got != tt.want {
+				t.Errorf("Content-Disposition filename %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// attachmentName reads the file name of the one attachment of a raw mail.
+func attachmentName(t *testing.T, raw []byte) string {
+	t.Helper()
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(h textproto.MIMEHeader, body io.Reader) string
+	walk = func(h textproto.MIMEHeader, body io.Reader) string {
+		if _, p, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil && p["filename"] != "" {
+			return p["filename"]
+		}
+		mt, p, err := mime.ParseMediaType(h.Get("Content-Type"))
+		if err != nil || !strings.HasPrefix(mt, "multipart/") {
+			return ""
+		}
+		r := multipart.NewReader(body, p["boundary"])
+		for {
+			part, err := r.NextPart()
+			if err != nil {
+				return ""
+			}
+			if name := walk(part.Header, part); name != "" {
+				return name
+			}
+		}
+	}
+	return walk(textproto.MIMEHeader(m.Header), m.Body)
 }

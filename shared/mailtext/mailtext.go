@@ -303,9 +303,11 @@ func (r *Renderer) invitation(m outbox.Mail) ([]mail.Attachment, error) {
 		location += ", " + a
 	}
 	_, domain, _ := strings.Cut(r.Config.Sender.Address, "@")
-	write, contentType, name := ical.Publish, ical.ContentTypePublish, "einladung.ics"
+	// The file name is in the mail's language: it is what people see in
+	// their mail program and find later in their downloads.
+	write, contentType, name := ical.Publish, ical.ContentTypePublish, i18n.T(m.Locale, "mail.ics.invitation")
 	if m.Template == "event.cancelled" || m.Template == "event.called-off" {
-		write, contentType, name = ical.Cancel, ical.ContentTypeCancel, "absage.ics"
+		write, contentType, name = ical.Cancel, ical.ContentTypeCancel, i18n.T(m.Locale, "mail.ics.cancellation")
 	}
 	ics, err := write(ical.Event{
 		UID:            m.Data["registrationId"] + "@" + domain,
