@@ -198,6 +198,12 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		api.RateLimit = httpapi.NewRateLimit(store, keys, perMinute)
 	}
 	s.Handler = api.Handler()
+	if o.sesEndpoint == "" {
+		mux := http.NewServeMux()
+		mux.Handle("/", s.Handler)
+		mailViewer{dir: o.mailDir}.register(mux)
+		s.Handler = mux
+	}
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,
 		s.Events.ResumeJobs,
