@@ -60,6 +60,7 @@ func (a *API) router() *router {
 	}
 	if a.Events != nil {
 		rt.handle(http.MethodGet, "/events", a.listEvents)
+		rt.handle(http.MethodGet, "/events.ics", a.eventsFeed)
 		rt.handle(http.MethodGet, "/events/{id}", a.getEvent)
 		rt.handle(http.MethodPost, "/events/{id}/registrations", a.limited(a.register))
 		rt.handle(http.MethodGet, "/registrations/cancel", a.cancelPage)

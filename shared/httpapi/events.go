@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/ical"
 )
 
 // eventView is an event as the website shows it, in the reader's language.
@@ -52,6 +55,55 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Vary", "Accept-Language")
 	writeJSON(w, http.StatusOK, map[string][]eventView{"events": out})
+}
+
+// eventsFeed is every published upcoming event as one calendar to
+// subscribe to, in the language asked for.
+func (a *API) eventsFeed(w http.ResponseWriter, r *http.Request) {
+	events, err := a.Events.Upcoming(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	loc := locale(r, "")
+	cfg := a.Config
+	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
+	out := make([]ical.Event, 0, len(events))
+	for _, e := range events {
+		zone, err := time.LoadLocation(e.ZoneName())
+		if err != nil {
+			zone = i18n.Berlin
+		}
+		place := e.Location.Name
+		if e.Location.Address != "" {
+			place += ", " + e.Location.Address
+		}
+		stamp := e.UpdatedAt
+		if stamp.IsZero() {
+			stamp = e.CreatedAt
+		}
+		if stamp.IsZero() {
+			stamp = a.Now()
+		}
+		out = append(out, ical.Event{
+			// Not the registration's UID: the feed's entries are the
+			// events themselves, beside any invitation a person imported.
+			UID: "event-" + e.ID + "@" + domain, Sequence: e.Version, Stamp: stamp,
+			Start: e.StartsAt, End: e.EndsAt, Zone: zone,
+			Summary: e.Title.In(loc), Description: e.Description.In(loc), Location: place,
+			URL: e.Location.OnlineURL, OrganizerName: cfg.Name.In(loc), OrganizerEmail: cfg.Sender.Address,
+		})
+	}
+	b, err := ical.Feed(i18n.T(loc, "ics.feed.name", cfg.Name.In(loc)), out)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ical.ContentTypeFeed)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": i18n.T(loc, "ics.feed.file")}))
+	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(b)
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {

@@ -168,6 +168,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "POST", path: "/partners/confirm", body: map[string]int{"token": 5}, header: html, status: 422, invalid: true},
 
 		{method: "GET", path: "/events?locale=en", status: 200},
+		{method: "GET", path: "/events.ics?locale=ar", status: 200},
 		{method: "GET", path: "/events/" + open, status: 200},
 		{method: "GET", path: "/events/" + hidden, status: 404},
 		{method: "POST", path: signUps, body: person("zweite@example.org"), status: 202},
@@ -331,6 +332,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		call{method: "POST", path: "/partners", body: applicationForm, down: true, status: 503},
 		call{method: "GET", path: "/partners", down: true, status: 503},
 		call{method: "GET", path: "/events", down: true, status: 503},
+		call{method: "GET", path: "/events.ics", down: true, status: 503},
 		call{method: "GET", path: "/events/" + open, down: true, status: 503},
 		call{method: "POST", path: signUps, body: person("a@example.org"), down: true, status: 503},
 		call{method: "POST", path: signUps, body: personForm, down: true, status: 503},

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	goical "github.com/emersion/go-ical"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -59,6 +60,17 @@ func loadContract(t *testing.T) *contract {
 		openapi3filter.RegisterBodyDecoder("text/html", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 			b, err := io.ReadAll(body)
 			return string(b), err
+		})
+		// A calendar must at least be one a parser reads.
+		openapi3filter.RegisterBodyDecoder("text/calendar", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(body)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := goical.NewDecoder(bytes.NewReader(b)).Decode(); err != nil {
+				return nil, fmt.Errorf("not a calendar: %w", err)
+			}
+			return string(b), nil
 		})
 	})
 	return &contract{doc: doc, seen: map[string]bool{}}

@@ -1,5 +1,6 @@
 // Package ical writes the calendar invitation (RFC 5545) attached to the
-// mails that confirm or cancel an event signup.
+// mails that confirm or cancel an event signup, and the feed of all
+// upcoming events that people subscribe to.
 //
 // Publish produces METHOD:PUBLISH, which calendars import without sending
 // a reply; Cancel produces METHOD:CANCEL for the same UID with a higher
@@ -69,14 +70,87 @@ func write(e Event, method, status string) ([]byte, error) {
 	}
 
 	var w writer
+	w.begin(method)
+	if ev.tzid != "" {
+		writeTimezone(&w, ev.Zone, ev.tzid, ev.Start, ev.End)
+	}
+	w.event(ev, status)
+	w.line("END:VCALENDAR")
+	return w.buf.Bytes(), nil
+}
+
+// ContentTypeFeed is the content type of a subscribed calendar.
+const ContentTypeFeed = "text/calendar; charset=UTF-8"
+
+// Feed returns one calendar of all events, for people to subscribe to:
+// METHOD:PUBLISH, the calendar's name, a hint to refresh hourly, and one
+// VTIMEZONE per zone spanning all its events.
+func Feed(name string, events []Event) ([]byte, error) {
+	checked := make([]*event, len(events))
+	type span struct {
+		loc        *time.Location
+		start, end time.Time
+	}
+	var zones []string
+	spans := map[string]*span{}
+	for i, e := range events {
+		ev, err := check(e)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", i, err)
+		}
+		checked[i] = ev
+		if ev.tzid == "" {
+			continue
+		}
+		sp, ok := spans[ev.tzid]
+		if !ok {
+			sp = &span{loc: ev.Zone, start: ev.Start, end: ev.End}
+			spans[ev.tzid] = sp
+			zones = append(zones, ev.tzid)
+		}
+		if ev.Start.Before(sp.start) {
+			sp.start = ev.Start
+		}
+		if ev.End.After(sp.end) {
+			sp.end = ev.End
+		}
+	}
+	calName, err := cleanText("calendar name", name)
+	if err != nil {
+		return nil, err
+	}
+
+	var w writer
+	w.begin("PUBLISH")
+	if calName != "" {
+		w.line("X-WR-CALNAME:" + escapeText(calName))
+		w.line("NAME:" + escapeText(calName))
+	}
+	// RFC 7986 and the older X- form that many calendars still read.
+	w.line("REFRESH-INTERVAL;VALUE=DURATION:PT1H")
+	w.line("X-PUBLISHED-TTL:PT1H")
+	for _, tzid := range zones {
+		sp := spans[tzid]
+		writeTimezone(&w, sp.loc, tzid, sp.start, sp.end)
+	}
+	for _, ev := range checked {
+		w.event(ev, "CONFIRMED")
+	}
+	w.line("END:VCALENDAR")
+	return w.buf.Bytes(), nil
+}
+
+// begin opens the calendar.
+func (w *writer) begin(method string) {
 	w.line("BEGIN:VCALENDAR")
 	w.line("PRODID:" + ProdID)
 	w.line("VERSION:2.0")
 	w.line("CALSCALE:GREGORIAN")
 	w.line("METHOD:" + method)
-	if ev.tzid != "" {
-		writeTimezone(&w, ev)
-	}
+}
+
+// event writes one VEVENT.
+func (w *writer) event(ev *event, status string) {
 	w.line("BEGIN:VEVENT")
 	w.line("UID:" + escapeText(ev.UID))
 	w.line("SEQUENCE:" + strconv.Itoa(ev.Sequence))
@@ -103,8 +177,6 @@ func write(e Event, method, status string) ([]byte, error) {
 	w.line("STATUS:" + status)
 	w.line("TRANSP:OPAQUE")
 	w.line("END:VEVENT")
-	w.line("END:VCALENDAR")
-	return w.buf.Bytes(), nil
 }
 
 // event is an Event after check: text normalised, zone resolved.
@@ -362,17 +434,16 @@ func mailtoPath(addr string) (string, error) {
 	return b.String() + "@" + domain, nil
 }
 
-// writeTimezone writes the VTIMEZONE for ev.Zone: one observance per
-// transition from the start of the year before Start to the end of End's
-// year, as Go's location reports them. If no transition precedes Start,
+// writeTimezone writes the VTIMEZONE for loc: one observance per
+// transition from the start of the year before start to the end of end's
+// year, as Go's location reports them. If no transition precedes start,
 // the zone in effect at the beginning of that span comes first.
-func writeTimezone(w *writer, ev *event) {
-	loc := ev.Zone
-	from := time.Date(ev.Start.In(loc).Year()-1, 1, 1, 0, 0, 0, 0, loc)
-	until := time.Date(ev.End.In(loc).Year()+1, 1, 1, 0, 0, 0, 0, loc)
+func writeTimezone(w *writer, loc *time.Location, tzid string, start, end time.Time) {
+	from := time.Date(start.In(loc).Year()-1, 1, 1, 0, 0, 0, 0, loc)
+	until := time.Date(end.In(loc).Year()+1, 1, 1, 0, 0, 0, 0, loc)
 
 	obs := transitions(loc, from, until)
-	if len(obs) == 0 || obs[0].at.After(ev.Start) {
+	if len(obs) == 0 || obs[0].at.After(start) {
 		// Nothing defines the zone at Start yet: begin with the state at
 		// the start of the span (a plain STANDARD if nothing changes).
 		st := stateAt(from)
@@ -383,7 +454,7 @@ func writeTimezone(w *writer, ev *event) {
 	}
 
 	w.line("BEGIN:VTIMEZONE")
-	w.line("TZID:" + ev.tzid)
+	w.line("TZID:" + tzid)
 	for _, o := range obs {
 		kind := "STANDARD"
 		if o.to.dst {
