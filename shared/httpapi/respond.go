@@ -178,7 +178,13 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="netzwerk-admin"`)
 	}
 	if wantsHTML(r) {
-		a.page(w, r, p.Status, "problem", pageData{Locale: loc, Problem: &p})
+		// The title says what went wrong, as the heading does: it is what
+		// a screen reader announces first and what the browser tab shows.
+		title := i18n.T(loc, "page.error.title")
+		if len(p.Errors) > 0 {
+			title = i18n.T(loc, "page.problems.title")
+		}
+		a.page(w, r, p.Status, "problem", pageData{Locale: loc, Title: title, Problem: &p})
 		return
 	}
 	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
