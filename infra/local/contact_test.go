@@ -388,9 +388,11 @@ func TestContactFormPost(t *testing.T) {
 				t.Fatalf("status %d, want 303: %s", resp.StatusCode, body)
 			}
 			loc := resp.Header.Get("Location")
-			if want := "thanks/contact-received?locale=" + tt.locale; loc != want {
-				t.Fatalf("Location %q, want %q (relative)", loc, want)
+			m := regexp.MustCompile(`^thanks/contact-received\?locale=` + tt.locale + `&reference=(K-[2-9A-Z]{4}-[2-9A-Z]{4})$`).FindStringSubmatch(loc)
+			if m == nil {
+				t.Fatalf("Location %q, want the relative thank-you page with the reference", loc)
 			}
+			reference := m[1]
 			base, err := url.Parse(l.url + "/contact")
 			if err != nil {
 				t.Fatal(err)
@@ -402,7 +404,8 @@ func TestContactFormPost(t *testing.T) {
 			page := base.ResolveReference(ref)
 			resp, body = l.request(t, "GET", page.RequestURI(), "", "", "Accept", "text/html")
 			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
-				!strings.Contains(body, tt.want) || !strings.Contains(body, `lang="`+tt.locale+`"`) {
+				!strings.Contains(body, tt.want) || !strings.Contains(body, `lang="`+tt.locale+`"`) ||
+				!strings.Contains(body, "<bdi>"+reference+"</bdi>") {
 				t.Errorf("thank-you page %s: %d %.300s", page, resp.StatusCode, body)
 			}
 			l.Wait()
@@ -416,6 +419,9 @@ func TestContactFormPost(t *testing.T) {
 			want := map[string]string{"de": "Ihre Nachricht ist angekommen", "en": "Your message has arrived"}[tt.locale]
 			if s := decodeHeader(t, ack.header, "Subject"); !strings.HasPrefix(s, want) {
 				t.Errorf("ack subject %q, want %q…", s, want)
+			}
+			if !strings.Contains(ack.text, reference) {
+				t.Errorf("the acknowledgement lacks the reference %s the page showed:\n%s", reference, ack.text)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ package contact
 import (
 	"context"
 	"crypto/rand"
+	"regexp"
 	"strings"
 	"time"
 
@@ -181,6 +182,13 @@ func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
 // referenceAlphabet leaves out letters and digits people confuse on the
 // phone or in handwriting: 0/O, 1/I/L, S, 8/B, U/V.
 const referenceAlphabet = "2345679ACDEFGHJKMNPQRTWXYZ"
+
+// referencePattern is what Reference makes.
+var referencePattern = regexp.MustCompile(`^K-[` + referenceAlphabet + `]{4}-[` + referenceAlphabet + `]{4}$`)
+
+// ValidReference reports whether s has the shape of a reference, so a page
+// shows only what Reference could have made.
+func ValidReference(s string) bool { return referencePattern.MatchString(s) }
 
 // Reference returns a short reference like "K-7F3A-92QX": about 38 random
 // bits, enough to tell messages apart within their retention.

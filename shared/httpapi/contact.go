@@ -26,7 +26,7 @@ func (a *API) submitContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if wantsHTML(r) {
-		seeOther(w, r, "contact-received", loc)
+		seeOther(w, r, "contact-received", loc, "reference", m.Reference)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": m.ID, "status": "received", "reference": m.Reference})

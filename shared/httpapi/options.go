@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 )
@@ -54,18 +56,29 @@ func (a *API) thanks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := locale(r, "")
-	a.page(w, r, http.StatusOK, "thanks", pageData{
+	d := pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.thanks."+name+".title"),
 		Text:   i18n.T(loc, "page.thanks."+name+".text"),
-	})
+	}
+	// The reference the contact form answered with, to note down or quote
+	// on the phone; only what has its shape is shown.
+	if ref := r.URL.Query().Get("reference"); name == "contact-received" && contact.ValidReference(ref) {
+		d.Reference = ref
+	}
+	a.page(w, r, http.StatusOK, "thanks", d)
 }
 
 // seeOther sends a form poster to its thank-you page. The Location is
 // relative to the request's path, so it stays right behind any custom
 // domain or base path without configuration.
-func seeOther(w http.ResponseWriter, r *http.Request, page, loc string) {
+// More query parameters come in pairs of name and value.
+func seeOther(w http.ResponseWriter, r *http.Request, page, loc string, more ...string) {
 	up := strings.Repeat("../", max(strings.Count(strings.Trim(r.URL.Path, "/"), "/"), 0))
-	w.Header().Set("Location", up+"thanks/"+page+"?locale="+loc)
+	q := url.Values{"locale": {loc}}
+	for i := 0; i+1 < len(more); i += 2 {
+		q.Set(more[i], more[i+1])
+	}
+	w.Header().Set("Location", up+"thanks/"+page+"?"+q.Encode())
 	w.WriteHeader(http.StatusSeeOther)
 }

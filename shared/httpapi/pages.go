@@ -43,6 +43,8 @@ type pageData struct {
 	// Fields maps field names to their labels, for the problem list.
 	Network *network.Config
 	Text    string
+	// Reference is the contact form's reference, on its thank-you page.
+	Reference string
 	// A page with a button that POSTs the token from a mail link to Action
 	// (relative to the page), or says Done when there is nothing left to do.
 	Token  string

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	stdhtml "html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,5 +55,36 @@ func TestPageTitles(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestThanksReference: the contact thank-you page shows a reference only
+// in the shape the form makes, and only on that page.
+func TestThanksReference(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		page, reference string
+		shown           bool
+	}{
+		{"contact-received", "K-7F3A-92QX", true},
+		{"contact-received", "K-0000-0000", false}, // letters the alphabet leaves out
+		{"contact-received", "<b>K-7F3A-92QX</b>", false},
+		{"contact-received", "Ihr Konto ist gesperrt, rufen Sie 0190 an", false},
+		{"partner-application", "K-7F3A-92QX", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.page+" "+tt.reference, func(t *testing.T) {
+			r := f.do(t, "GET", "/thanks/"+tt.page+"?locale=de&reference="+url.QueryEscape(tt.reference), "", nil, "Accept", "text/html")
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d", r.status)
+			}
+			body := string(r.body)
+			if shown := strings.Contains(body, "Vorgangsnummer:"); shown != tt.shown {
+				t.Errorf("reference shown %v, want %v: %.400s", shown, tt.shown, body)
+			}
+			if tt.shown && !strings.Contains(body, "<bdi>"+tt.reference+"</bdi>") {
+				t.Errorf("reference not isolated: %.400s", body)
+			}
+		})
 	}
 }
