@@ -67,8 +67,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		storageDown bool // DynamoDB answers 500 during the invocation
 	}{
 		{testenv.Case("post-contact-json.json", 202, "application/json", []string{`"status":"received"`, `"reference":"K-`, `"id":"`}, nil), false},
-		{testenv.Case("post-contact-form-base64.json", 303, "", nil,
-			map[string]string{"Location": "thanks/contact-received?locale=en"}), false},
+		{testenv.Case("post-contact-form-base64.json", 303, "", nil, nil), false},
 		{testenv.Case("post-contact-invalid.json", 422, "application/problem+json",
 			[]string{`"field":"email"`, `"field":"topic"`, `"field":"consent"`, "Please agree", `"code":"invalid"`}, nil), false},
 		{testenv.Case("post-contact-text-plain.json", 415, "application/problem+json", []string{`"code":"unsupported_media_type"`, `"status":415`}, nil), false},
@@ -100,6 +99,14 @@ func TestBootstrapUnderRIE(t *testing.T) {
 					t.Errorf("reference %q", body.Reference)
 				}
 				refs[tt.Fixture] = body.Reference
+			}
+			if tt.Status == 303 {
+				// The thank-you page, relative, with the reference to show.
+				loc, ok := strings.CutPrefix(resp.Headers["Location"], "thanks/contact-received?locale=en&reference=")
+				if !ok || !reference.MatchString(loc) {
+					t.Errorf("Location %q, want the thank-you page with the reference", resp.Headers["Location"])
+				}
+				refs[tt.Fixture] = loc
 			}
 		})
 	}
@@ -162,8 +169,10 @@ func TestBootstrapUnderRIE(t *testing.T) {
 				t.Errorf("message from %s: %d inbox mails and %d acknowledgements, want one each", w.sender, inbox, ack)
 			}
 		}
-		if got := refs["post-contact-json.json"]; !slices.ContainsFunc(messages, func(m item) bool { return m.Reference == got }) {
-			t.Errorf("the answered reference %q is not stored", got)
+		for _, fixture := range []string{"post-contact-json.json", "post-contact-form-base64.json"} {
+			if got := refs[fixture]; !slices.ContainsFunc(messages, func(m item) bool { return m.Reference == got }) {
+				t.Errorf("%s: the answered reference %q is not stored", fixture, got)
+			}
 		}
 	})
 
