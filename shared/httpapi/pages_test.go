@@ -59,7 +59,8 @@ func TestPageTitles(t *testing.T) {
 }
 
 // TestThanksReference: the contact thank-you page shows a reference only
-// in the shape the form makes, and only on that page.
+// in the shape the form makes, and only on that page; every thank-you page
+// links back to the county's website.
 func TestThanksReference(t *testing.T) {
 	f := newFixture(t)
 	tests := []struct {
@@ -81,6 +82,10 @@ func TestThanksReference(t *testing.T) {
 			body := string(r.body)
 			if shown := strings.Contains(body, "Vorgangsnummer:"); shown != tt.shown {
 				t.Errorf("reference shown %v, want %v: %.400s", shown, tt.shown, body)
+			}
+			// Every thank-you page leads back to the county's site.
+			if want := `<a href="` + f.config.WebsiteURL + `">Zurück zur Website</a>`; f.config.WebsiteURL == "" || !strings.Contains(body, want) {
+				t.Errorf("no link back to the website (%q): %.400s", f.config.WebsiteURL, body)
 			}
 			if tt.shown && !strings.Contains(body, "<bdi>"+tt.reference+"</bdi>") {
 				t.Errorf("reference not isolated: %.400s", body)

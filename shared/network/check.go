@@ -223,6 +223,11 @@ func (ck *checker) values(c *Config) {
 	if u, err := url.Parse(c.PublicBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		ck.add("publicBaseURL", "%q: an absolute http(s) URL", c.PublicBaseURL)
 	}
+	if c.WebsiteURL != "" {
+		if u, err := url.Parse(c.WebsiteURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ck.add("websiteURL", "%q: an absolute http(s) URL", c.WebsiteURL)
+		}
+	}
 	for i, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
 			ck.add(fmt.Sprintf("allowedOrigins[%d]", i), "%q: scheme and host only, like https://www.example.org", o)

@@ -76,6 +76,9 @@ type Config struct {
 	Name Text   `json:"name"`
 	// PublicBaseURL is where the API answers; links in mails start with it.
 	PublicBaseURL string `json:"publicBaseURL"`
+	// WebsiteURL is the county's page about the network, where thank-you
+	// pages lead back to; empty shows no such link.
+	WebsiteURL string `json:"websiteURL,omitempty"`
 	// AllowedOrigins are the websites (scheme and host) that may embed the
 	// forms and call the API from a browser.
 	AllowedOrigins []string `json:"allowedOrigins,omitempty"`

@@ -404,6 +404,9 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 			"networks[bad-salzungen].inbox: \"Netzwerk <bs@example.org>\"",
 			"topics[language-courses].inbox: \"a@example.org, b@example.org\"",
 		}, nil},
+		{"website without scheme", func(c map[string]any) { c["websiteURL"] = "www.wartburgkreis.de" }, []string{
+			`websiteURL: "www.wartburgkreis.de": an absolute http(s) URL`,
+		}, nil},
 		{"ranges", func(c map[string]any) {
 			r := c["retention"].(map[string]any)
 			r["auditDays"] = 36500
