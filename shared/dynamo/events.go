@@ -160,14 +160,7 @@ func decodeEvent(item map[string]types.AttributeValue) (event.Event, error) {
 
 // Event reads one event with its counters.
 func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
-	item, err := s.get(ctx, s.key("event", id), eventSK)
-	if err != nil {
-		return event.Event{}, fmt.Errorf("read event: %w", err)
-	}
-	if item == nil {
-		return event.Event{}, event.ErrNotFound
-	}
-	return decodeEvent(item)
+	return liveAs(ctx, s, s.key("event", id), eventSK, "event", event.ErrNotFound, decodeEvent)
 }
 
 // Upcoming lists the events that have not ended, by start.
@@ -208,14 +201,7 @@ func (s *Store) regKey(eventID, emailHash string) map[string]types.AttributeValu
 
 // Registration reads a person's registration for an event.
 func (s *Store) Registration(ctx context.Context, eventID, emailHash string) (event.Registration, error) {
-	item, err := s.get(ctx, s.key("event", eventID), regSK+emailHash)
-	if err != nil {
-		return event.Registration{}, fmt.Errorf("read registration: %w", err)
-	}
-	if item == nil {
-		return event.Registration{}, event.ErrNotFound
-	}
-	return decodeReg(item)
+	return liveAs(ctx, s, s.key("event", eventID), regSK+emailHash, "registration", event.ErrNotFound, decodeReg)
 }
 
 func decodeReg(item map[string]types.AttributeValue) (event.Registration, error) {

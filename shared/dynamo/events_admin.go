@@ -218,14 +218,7 @@ func (s *Store) ChangeEvent(ctx context.Context, c event.Change) error {
 
 // Job reads a job; a finished one past its expiry is gone.
 func (s *Store) Job(ctx context.Context, id string) (event.Job, error) {
-	item, err := s.get(ctx, s.key("job", id), jobSK)
-	if err != nil {
-		return event.Job{}, fmt.Errorf("read job: %w", err)
-	}
-	if item == nil {
-		return event.Job{}, event.ErrNotFound
-	}
-	return decodeJob(item)
+	return liveAs(ctx, s, s.key("job", id), jobSK, "job", event.ErrNotFound, decodeJob)
 }
 
 // OpenJobs lists unfinished jobs, the oldest first.
