@@ -149,7 +149,7 @@ func (a *API) cancelPage(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, http.StatusOK, "confirm", pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.event.cancel.title"),
-		Text:   i18n.T(loc, "page.event.cancel.text", p.Event.Title.In(loc), i18n.FormatTimeIn(loc, p.Event.StartsAt, p.Event.Zone())),
+		Text:   i18n.T(loc, "page.event.cancel.text", i18n.Isolate(loc, p.Event.Title.In(loc)), i18n.FormatTimeIn(loc, p.Event.StartsAt, p.Event.Zone())),
 		Token:  token,
 		Action: "cancel",
 		Button: i18n.T(loc, "page.event.cancel.button"),

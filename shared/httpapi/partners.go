@@ -98,7 +98,9 @@ func (a *API) confirmPartnerPage(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, http.StatusOK, "confirm", pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.partner.confirm.title"),
-		Text:   i18n.T(loc, "page.partner.confirm.text", app.Organisation, a.Config.Name.In(loc)),
+		// Typed and configured names are isolated, so a Latin name ending
+		// in a dot keeps its order inside a right-to-left sentence.
+		Text:   i18n.T(loc, "page.partner.confirm.text", i18n.Isolate(loc, app.Organisation), i18n.Isolate(loc, a.Config.Name.In(loc))),
 		Token:  token,
 		Action: "confirm",
 		Button: i18n.T(loc, "page.partner.confirm.button"),
