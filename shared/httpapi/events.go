@@ -70,10 +70,6 @@ func (a *API) eventsFeed(w http.ResponseWriter, r *http.Request) {
 	_, domain, _ := strings.Cut(cfg.Sender.Address, "@")
 	out := make([]ical.Event, 0, len(events))
 	for _, e := range events {
-		zone, err := time.LoadLocation(e.ZoneName())
-		if err != nil {
-			zone = i18n.Berlin
-		}
 		place := e.Location.Name
 		if e.Location.Address != "" {
 			place += ", " + e.Location.Address
@@ -89,7 +85,7 @@ func (a *API) eventsFeed(w http.ResponseWriter, r *http.Request) {
 			// Not the registration's UID: the feed's entries are the
 			// events themselves, beside any invitation a person imported.
 			UID: "event-" + e.ID + "@" + domain, Sequence: e.Version, Stamp: stamp,
-			Start: e.StartsAt, End: e.EndsAt, Zone: zone,
+			Start: e.StartsAt, End: e.EndsAt, Zone: e.Zone(),
 			Summary: e.Title.In(loc), Description: e.Description.In(loc), Location: place,
 			URL: e.Location.OnlineURL, OrganizerName: cfg.Name.In(loc), OrganizerEmail: cfg.Sender.Address,
 		})

@@ -47,7 +47,7 @@ func check(b []byte) (*Config, []Problem) {
 	// Type errors are already reported with their paths; Unmarshal fills in
 	// everything else, so the checks below still see the rest.
 	_ = json.Unmarshal(b, &c)
-	ck.translations(raw)
+	ck.translations()
 	ck.values(&c)
 	if len(ck.problems) > 0 {
 		return nil, ck.problems
@@ -58,6 +58,7 @@ func check(b []byte) (*Config, []Problem) {
 type checker struct {
 	problems []Problem
 	reported map[string]bool // paths with a problem of their shape
+	texts    []text          // every Text, in the order of the file's keys
 }
 
 func (ck *checker) add(path, format string, args ...any) {
@@ -116,6 +117,7 @@ func (ck *checker) shape(path string, t reflect.Type, v any) {
 			ck.shapeProblem(path, "want an object of texts by language, got %s", kind(v))
 			return
 		}
+		ck.texts = append(ck.texts, text{path, obj})
 		for _, l := range sortedKeys(obj) {
 			if !i18n.Supported(l) {
 				ck.shapeProblem(join(path, l), "unknown language (known: %s)", strings.Join(i18n.Locales(), ", "))
@@ -135,47 +137,25 @@ func (ck *checker) shape(path string, t reflect.Type, v any) {
 	}
 }
 
+// text is one Text as the file has it, met on the shape walk.
+type text struct {
+	path  string
+	langs map[string]any
+}
+
 // translations reports texts that lack a language the configuration uses
 // elsewhere: mail and forms fall back to German there, which reads as an
 // oversight in the middle of an otherwise translated page.
-func (ck *checker) translations(raw any) {
-	type text struct {
-		path  string
-		langs map[string]any
-	}
-	var texts []text
-	var walk func(path string, t reflect.Type, v any)
-	walk = func(path string, t reflect.Type, v any) {
-		switch t.Kind() {
-		case reflect.Struct:
-			obj, _ := v.(map[string]any)
-			fields := jsonFields(t)
-			for _, key := range sortedKeys(obj) {
-				if f, ok := fields[key]; ok {
-					walk(join(path, key), f, obj[key])
-				}
-			}
-		case reflect.Slice:
-			list, _ := v.([]any)
-			for i, e := range list {
-				walk(entryPath(path, i, e), t.Elem(), e)
-			}
-		case reflect.Map:
-			if obj, ok := v.(map[string]any); ok {
-				texts = append(texts, text{path, obj})
-			}
-		}
-	}
-	walk("", reflect.TypeFor[Config](), raw)
+func (ck *checker) translations() {
 	used := map[string]bool{}
-	for _, t := range texts {
+	for _, t := range ck.texts {
 		for l := range t.langs {
 			if i18n.Supported(l) {
 				used[l] = true
 			}
 		}
 	}
-	for _, t := range texts {
+	for _, t := range ck.texts {
 		var missing []string
 		for _, l := range i18n.Locales() {
 			if s, _ := t.langs[l].(string); used[l] && l != i18n.Default && s == "" {
