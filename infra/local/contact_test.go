@@ -426,7 +426,7 @@ func TestContactFormPost(t *testing.T) {
 		})
 	}
 
-	t.Run("invalid form: a page naming the fields", func(t *testing.T) {
+	t.Run("invalid form: the form again, naming the fields", func(t *testing.T) {
 		before := len(l.mails(t))
 		form := url.Values{"name": {"Erika\r\nBcc: victim@example.org"}, "email": {"erika@example.org"},
 			"topic": {"general"}, "message": {"Hallo"}, "locale": {"de"}}
@@ -434,9 +434,9 @@ func TestContactFormPost(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 			t.Fatalf("status %d %q, want 422 text/html", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		for _, want := range []string{"<strong>Name:</strong> Bitte ohne Zeilenumbrüche", "<strong>Einwilligung:</strong>"} {
+		for _, want := range []string{`<a href="#f-name">Name: Bitte ohne Zeilenumbrüche`, `<a href="#f-consent">Einwilligung:`, `>Hallo</textarea>`} {
 			if !strings.Contains(body, want) {
-				t.Errorf("problem page lacks %q: %s", want, body)
+				t.Errorf("the form shown again lacks %q: %s", want, body)
 			}
 		}
 		l.Wait()

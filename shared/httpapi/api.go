@@ -50,15 +50,19 @@ func (a *API) router() *router {
 	rt.handle(http.MethodGet, "/options", a.options)
 	rt.handle(http.MethodGet, "/thanks/{page}", a.thanks)
 	if a.Partners != nil {
+		rt.handle(http.MethodGet, "/forms/partner", a.partnerFormPage)
 		rt.handle(http.MethodPost, "/partners", a.limited(a.registerPartner))
 		rt.handle(http.MethodGet, "/partners", a.listPartners)
 		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)
 		rt.handle(http.MethodPost, "/partners/confirm", a.limited(a.confirmPartner))
 	}
 	if a.Contact != nil {
+		rt.handle(http.MethodGet, "/forms/contact", a.contactFormPage)
 		rt.handle(http.MethodPost, "/contact", a.limited(a.submitContact))
 	}
 	if a.Events != nil {
+		rt.handle(http.MethodGet, "/forms/events", a.eventsPage)
+		rt.handle(http.MethodGet, "/forms/events/{id}", a.eventFormPage)
 		rt.handle(http.MethodGet, "/events", a.listEvents)
 		rt.handle(http.MethodGet, "/events.ics", a.eventsFeed)
 		rt.handle(http.MethodGet, "/events/{id}", a.getEvent)

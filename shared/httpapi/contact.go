@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 )
 
 func (a *API) submitContact(w http.ResponseWriter, r *http.Request) {
+	state(r).form = contactForm
 	var in contact.Input
 	if err := decode(w, r, &in); err != nil {
 		a.fail(w, r, err)
@@ -26,6 +28,15 @@ func (a *API) submitContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if wantsHTML(r) {
+		if to := a.allowedRedirect(state(r).values.Get("redirect")); to != "" {
+			// The website's own thank-you page may show the reference too.
+			u, _ := url.Parse(to) // allowedRedirect parsed it
+			q := u.Query()
+			q.Set("reference", m.Reference)
+			u.RawQuery = q.Encode()
+			redirect(w, u.String())
+			return
+		}
 		seeOther(w, r, "contact-received", loc, "reference", m.Reference)
 		return
 	}

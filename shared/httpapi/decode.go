@@ -103,6 +103,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		err = decodeForm(values, dst)
 		state(r).trapped = values.Get(honeypot) != ""
+		state(r).values = values
 	case typeMultipart:
 		values, perr := multipartValues(r, body)
 		if perr != nil {
@@ -110,6 +111,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		err = decodeForm(values, dst)
 		state(r).trapped = values.Get(honeypot) != ""
+		state(r).values = values
 	default:
 		return errMediaType
 	}
@@ -204,14 +206,24 @@ func decodeForm(values url.Values, dst any) error {
 		case reflect.Slice:
 			field.Set(reflect.ValueOf(vals))
 		case reflect.Bool:
-			switch strings.ToLower(vals[len(vals)-1]) {
-			case "on", "true", "1", "yes":
-				field.SetBool(true)
-			case "", "off", "false", "0", "no":
-			default:
+			on, ok := checkbox(vals[len(vals)-1])
+			if !ok {
 				f.Add(name, "wrong_type", "")
 			}
+			field.SetBool(on)
 		}
 	}
 	return f.Err()
+}
+
+// checkbox reads a form's boolean: a ticked checkbox sends "on", scripts
+// and hand-written forms send the other spellings.
+func checkbox(v string) (on, ok bool) {
+	switch strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		return true, true
+	case "", "off", "false", "0", "no":
+		return false, true
+	}
+	return false, false
 }

@@ -113,6 +113,7 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) register(w http.ResponseWriter, r *http.Request) {
+	state(r).form = eventForm
 	var in event.Input
 	if err := decode(w, r, &in); err != nil {
 		a.fail(w, r, err)

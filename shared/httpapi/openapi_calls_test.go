@@ -155,6 +155,14 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/thanks/partner-application?locale=uk", status: 200},
 		{method: "GET", path: "/thanks/unknown", status: 404, invalid: true},
 		{method: "GET", path: "/thanks/unknown", header: html, status: 404, invalid: true},
+		{method: "GET", path: "/forms/partner?lang=ar", status: 200},
+		{method: "GET", path: "/forms/partner?workingGroups=language&workingGroups=work&redirect=https%3A%2F%2Fwww.example.org%2Fdanke", status: 200},
+		{method: "GET", path: "/forms/contact?topic=general&network=eisenach", status: 200},
+		{method: "GET", path: "/forms/events?lang=fa", status: 200},
+		{method: "GET", path: "/forms/events/" + open + "?lang=uk", status: 200},
+		{method: "GET", path: "/forms/events/" + hidden, status: 404},
+		// The forms' script posts the form as it is and asks for JSON.
+		{method: "POST", path: "/partners", body: url.Values{"organisation": {"Ohne Adresse"}}, header: []string{"Accept", "application/json"}, status: 422, invalid: true},
 
 		{method: "POST", path: "/partners", body: application, status: 202},
 		{method: "POST", path: "/partners", body: application, status: 202},
@@ -333,6 +341,8 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		call{method: "GET", path: "/partners", down: true, status: 503},
 		call{method: "GET", path: "/events", down: true, status: 503},
 		call{method: "GET", path: "/events.ics", down: true, status: 503},
+		call{method: "GET", path: "/forms/events", down: true, status: 503},
+		call{method: "GET", path: "/forms/events/" + open, down: true, status: 503},
 		call{method: "GET", path: "/events/" + open, down: true, status: 503},
 		call{method: "POST", path: signUps, body: person("a@example.org"), down: true, status: 503},
 		call{method: "POST", path: signUps, body: personForm, down: true, status: 503},

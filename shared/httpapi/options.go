@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
@@ -74,11 +73,14 @@ func (a *API) thanks(w http.ResponseWriter, r *http.Request) {
 // domain or base path without configuration.
 // More query parameters come in pairs of name and value.
 func seeOther(w http.ResponseWriter, r *http.Request, page, loc string, more ...string) {
-	up := strings.Repeat("../", max(strings.Count(strings.Trim(r.URL.Path, "/"), "/"), 0))
 	q := url.Values{"locale": {loc}}
 	for i := 0; i+1 < len(more); i += 2 {
 		q.Set(more[i], more[i+1])
 	}
-	w.Header().Set("Location", up+"thanks/"+page+"?"+q.Encode())
+	redirect(w, up(r)+"thanks/"+page+"?"+q.Encode())
+}
+
+func redirect(w http.ResponseWriter, to string) {
+	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusSeeOther)
 }

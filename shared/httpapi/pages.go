@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
@@ -31,9 +32,22 @@ var styleHash = func() string {
 	}
 	_, css, _ := strings.Cut(string(b), "<style>")
 	css, _, _ = strings.Cut(css, "</style>")
-	sum := sha256.Sum256([]byte(css))
-	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	return cspHash(css)
 }()
+
+// formScript makes the forms submit with fetch and show problems in place;
+// every form works the same without it. Pages carry it inline, allowed by
+// its hash, so a form costs one request (a cold start, as often as not).
+//
+//go:embed pages/form.js
+var formScript string
+
+var scriptHash = cspHash(formScript)
+
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
 
 // pageData is what every page template sees.
 type pageData struct {
@@ -51,6 +65,49 @@ type pageData struct {
 	Action string
 	Button string
 	Done   string
+	// Here is the page in other languages (relative, without ?lang=);
+	// empty on a GET means the request's own URL, and a page answering a
+	// POST with no Here offers no other languages.
+	Here      string
+	Languages []langLink
+	// The hosted forms and the events list.
+	Form      *formView
+	Event     *eventCard
+	Events    []eventCard
+	Feed      string
+	AllEvents string
+	Script    template.JS
+}
+
+// langLink is one entry of the language switcher.
+type langLink struct {
+	Locale, Name, Href string
+	Current            bool
+}
+
+func (l langLink) Dir() string { return i18n.Dir(l.Locale) }
+
+// languages is the switcher: the same page in every language, each name in
+// its own language and script. A page that answers a POST has no URL to
+// switch to, unless it says which page it is.
+func languages(r *http.Request, here, current string) []langLink {
+	var base string
+	q := url.Values{}
+	switch {
+	case here != "":
+		base = here
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		q = r.URL.Query()
+		q.Del("locale")
+	default:
+		return nil
+	}
+	out := make([]langLink, 0, len(i18n.Locales()))
+	for _, l := range i18n.Locales() {
+		q.Set("lang", l)
+		out = append(out, langLink{Locale: l, Name: i18n.Name(l), Href: base + "?" + q.Encode(), Current: l == current})
+	}
+	return out
 }
 
 func (d pageData) Dir() string { return i18n.Dir(d.Locale) }
@@ -69,6 +126,10 @@ func (d pageData) NetworkName() string { return d.Network.Name.In(d.Locale) }
 // what a person typed.
 func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	d.Network = a.Config
+	d.Languages = languages(r, d.Here, d.Locale)
+	if d.Form != nil {
+		d.Script = template.JS(formScript)
+	}
 	var buf bytes.Buffer
 	if err := pages.ExecuteTemplate(&buf, name+".html", d); err != nil {
 		a.log(r).ErrorContext(r.Context(), "page failed", "page", name, "err", err)
@@ -82,11 +143,18 @@ func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name stri
 	// Pages need no script and no third-party content; their one style
 	// sheet is inline and allowed by its hash. They may be framed by the
 	// network's own websites only.
-	ancestors := "'self'"
+	// A form's script is allowed by its hash, and talks to this API only.
+	// A form may go on to the network's websites (the redirect after
+	// success), which form-action must allow as browsers check redirects.
+	origins := "'self'"
 	for _, o := range a.Config.AllowedOrigins {
-		ancestors += " " + o
+		origins += " " + o
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src "+styleHash+"; form-action 'self'; frame-ancestors "+ancestors+"; base-uri 'none'")
+	csp := "default-src 'none'; style-src " + styleHash + "; form-action " + origins + "; frame-ancestors " + origins + "; base-uri 'none'"
+	if d.Form != nil {
+		csp += "; script-src " + scriptHash + "; connect-src 'self'"
+	}
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

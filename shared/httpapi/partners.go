@@ -9,6 +9,7 @@ import (
 )
 
 func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
+	state(r).form = partnerForm
 	var in partner.Input
 	if err := decode(w, r, &in); err != nil {
 		a.fail(w, r, err)
@@ -29,6 +30,10 @@ func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
 // address, never to whoever submitted it.
 func (a *API) received(w http.ResponseWriter, r *http.Request, thanks, loc string) {
 	if wantsHTML(r) {
+		if to := a.allowedRedirect(state(r).values.Get("redirect")); to != "" {
+			redirect(w, to)
+			return
+		}
 		seeOther(w, r, thanks, loc)
 		return
 	}

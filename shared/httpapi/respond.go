@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,10 +22,15 @@ func wantsHTML(r *http.Request) bool {
 		// The coordinators' API answers JSON only; its pages are the console's.
 		return false
 	}
-	if isForm(r) {
+	if strings.HasPrefix(r.URL.Path, "/forms/") {
 		return true
 	}
 	q := acceptQ(r)
+	if isForm(r) {
+		// The forms' script posts the form as it is and asks for JSON, so
+		// it can show the problems in place.
+		return max(q("application/json"), q("application/problem+json")) <= q("text/html")
+	}
 	html, js := q("text/html"), max(q("application/json"), q("application/problem+json"), q("*/*"))
 	return html > js
 }
@@ -65,6 +71,11 @@ func locale(r *http.Request, explicit string) string {
 		}
 	}
 	if explicit == "" {
+		// ?lang= is what the language switcher sets; ?locale= what links
+		// in mails and thank-you redirects carry.
+		explicit = r.URL.Query().Get("lang")
+	}
+	if explicit == "" {
 		explicit = r.URL.Query().Get("locale")
 	}
 	return i18n.Negotiate(explicit, r.Header.Get("Accept-Language"))
@@ -77,6 +88,10 @@ func locale(r *http.Request, explicit string) string {
 type reqState struct {
 	locale  string
 	trapped bool
+	// form is the hosted form a failed post shows again, with values,
+	// what a form post sent.
+	form   formKind
+	values url.Values
 }
 
 type stateKey struct{}
@@ -176,6 +191,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", retrySeconds(wait))
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="netzwerk-admin"`)
+	}
+	if st := state(r); wantsHTML(r) && st.form != noForm && p.Status == http.StatusUnprocessableEntity {
+		a.showForm(w, r, st.form, p.Status, st.values, p.Errors)
+		return
 	}
 	if wantsHTML(r) {
 		// The title says what went wrong, as the heading does: it is what

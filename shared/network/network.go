@@ -92,6 +92,9 @@ type Config struct {
 	Privacy     struct {
 		URL     string `json:"url"`
 		Version string `json:"version"`
+		// Consent is the sentence beside the forms' consent checkbox,
+		// as the privacy policy words it; empty gives the built-in one.
+		Consent Text `json:"consent,omitempty"`
 	} `json:"privacy"`
 	TokenValidityHours int `json:"tokenValidityHours"`
 	// EventReminderHours is how long before an event its attendees are
