@@ -56,29 +56,64 @@ var sharedChrome struct {
 	ctx    context.Context // the browser; nil until the first NewTab
 	cancel context.CancelFunc
 	err    error
+	// idle are tabs a finished test gave back, for the next one.
+	idle []browserTab
 }
 
-// NewTab opens a tab in the headless Chromium shared by the tests of this
-// test binary, starting it on first use. The tab closes when t ends.
-// Tabs share one profile, which costs a third less time per tab than a
-// browser context each: the pages set no cookies and keep no storage, so
-// tests in parallel tabs cannot see each other.
+// browserTab is an open tab and what closes it.
+type browserTab struct {
+	ctx   context.Context
+	close context.CancelFunc
+}
+
+// NewTab gives t a tab in the headless Chromium shared by the tests of this
+// test binary, starting the browser on first use. The tab goes back to the
+// browser when t ends, for a later test to reuse: a new tab starts a new
+// renderer process, which has to compile axe-core afresh, and that was
+// half of a page check's time. Tabs share one profile: the pages set no
+// cookies and keep no storage, so tests cannot see each other's.
 //
 // A package that uses it calls CloseBrowser from its TestMain, so that the
 // browser and its temporary profile go when the tests are done.
 func NewTab(t testing.TB) *Tab {
 	t.Helper()
+	bt := takeTab(t)
+	ctx, cancel := context.WithTimeout(bt.ctx, tabTimeout)
+	t.Cleanup(func() {
+		cancel()
+		// The next test gets the viewport a new tab has; a tab that cannot
+		// give it (crashed, hung) is closed instead.
+		if err := chromedp.Do(bt.ctx, chromedp.ResetViewport()); err != nil {
+			bt.close()
+			return
+		}
+		sharedChrome.mu.Lock()
+		defer sharedChrome.mu.Unlock()
+		sharedChrome.idle = append(sharedChrome.idle, bt)
+	})
+	return &Tab{t: t, ctx: ctx}
+}
+
+// takeTab returns an idle tab or opens one.
+func takeTab(t testing.TB) browserTab {
+	t.Helper()
 	browser := startChrome(t)
-	tabCtx, closeTab := chromedp.NewContext(browser)
-	t.Cleanup(closeTab)
-	// The first action creates the tab, under a context without the
+	sharedChrome.mu.Lock()
+	if n := len(sharedChrome.idle); n > 0 {
+		bt := sharedChrome.idle[n-1]
+		sharedChrome.idle = sharedChrome.idle[:n-1]
+		sharedChrome.mu.Unlock()
+		return bt
+	}
+	sharedChrome.mu.Unlock()
+	ctx, closeTab := chromedp.NewContext(browser)
+	// The first action creates the tab, under a context without a
 	// deadline: the tab lives as long as that first context.
-	if err := chromedp.Do(tabCtx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
+		closeTab()
 		t.Fatalf("testenv: opening a Chromium tab: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(tabCtx, tabTimeout)
-	t.Cleanup(cancel)
-	return &Tab{t: t, ctx: ctx}
+	return browserTab{ctx: ctx, close: closeTab}
 }
 
 // CloseBrowser stops the shared browser, if one was started, and removes
@@ -86,6 +121,10 @@ func NewTab(t testing.TB) *Tab {
 func CloseBrowser() {
 	sharedChrome.mu.Lock()
 	defer sharedChrome.mu.Unlock()
+	for _, bt := range sharedChrome.idle {
+		bt.close()
+	}
+	sharedChrome.idle = nil
 	if sharedChrome.cancel != nil {
 		sharedChrome.cancel()
 		sharedChrome.ctx, sharedChrome.cancel = nil, nil
