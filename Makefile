@@ -6,6 +6,9 @@ GOBIN := $(shell $(GO) env GOPATH)/bin
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := $(GOBIN)/aws-lambda-rie
 SES_LOCAL := infra/ses-local/node_modules/aws-ses-v2-local/dist/cli.js
+AXE := infra/browser/node_modules/axe-core/axe.min.js
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
 .DEFAULT_GOAL := help
@@ -25,11 +28,24 @@ run: ## serve the whole API on 127.0.0.1:8080 (embedded DynamoDB kept in .local/
 test: test-deps lint ## install what the tests need, lint, run every test
 	$(GO) test -count=1 ./...
 
-test-deps: $(SES_LOCAL) $(RIE) ## SES emulator (npm, from the lockfile) and the Lambda Runtime Interface Emulator (pinned)
+test-deps: $(SES_LOCAL) $(AXE) $(RIE) $(CHROMIUM) ## SES emulator and axe-core (npm, from the lockfiles), the Lambda Runtime Interface Emulator (pinned), Debian's chromium
 
 $(SES_LOCAL): infra/ses-local/package.json infra/ses-local/package-lock.json
 	cd infra/ses-local && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+$(AXE): infra/browser/package.json infra/browser/package-lock.json
+	cd infra/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The browser tests drive the distribution's Chromium; none is downloaded
+# through npm. Without apt-get, installing it is the developer's part.
+$(CHROMIUM):
+	@if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y --no-install-recommends chromium; \
+	else \
+		echo "no apt-get here: the browser tests want Chromium on PATH as chromium (off Linux they skip without it)"; \
+	fi
 
 $(RIE):
 	GOFLAGS= $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
