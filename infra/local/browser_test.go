@@ -49,6 +49,13 @@ type pageCheck struct {
 // is a new row, checked and photographed like the others: `visit` for one
 // reached by its address, a func for one reached by a form or a mail.
 var pageChecks = []pageCheck{
+	{name: "form-partner", open: visit("/forms/partner?lang=%s")},
+	{name: "form-contact", open: visit("/forms/contact?lang=%s")},
+	{name: "form-events", open: visit("/forms/events?lang=%s")},
+	{name: "form-event", open: func(t *testing.T, tab *testenv.Tab, s *site, locale string) int64 {
+		return tab.Open(s.url + "/forms/events/" + s.event + "?lang=" + locale)
+	}},
+	{name: "form-event-unknown", open: visit("/forms/events/kein-termin?lang=%s"), want: http.StatusNotFound},
 	{name: "problem", open: postBadApplication, want: http.StatusUnprocessableEntity},
 	{name: "thanks-partner-application", open: visit("/thanks/partner-application?locale=%s")},
 	{name: "thanks-partner-confirmed", open: visit("/thanks/partner-confirmed?locale=%s")},
@@ -151,6 +158,8 @@ func TestPartnerClickThrough(t *testing.T) {
 type site struct {
 	*local
 	county *county
+	// event is the demo event with the most seats.
+	event string
 	// mails maps "partner-de", "signup-ar"… to the mail's file name.
 	mails map[string]string
 }
@@ -182,7 +191,7 @@ func newSite(t *testing.T) *site {
 		}
 	}
 	l.Wait()
-	s := &site{local: l, county: newCounty(t), mails: map[string]string{}}
+	s := &site{local: l, county: newCounty(t), event: roomiest.ID, mails: map[string]string{}}
 	entries, err := os.ReadDir(l.mailDir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wartburgkreis/netzwerk/shared/event"
+	"github.com/wartburgkreis/netzwerk/shared/i18n"
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// scripts switches the tab's JavaScript on or off, for the pages it loads
+// from then on.
+func scripts(on bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+		return err
+	})
+}
+
+// formState is what a person sees of a form after sending it with a
+// problem.
+type formState struct {
+	URL string
+	// Summary is the error summary's lines; Targets the ids they link to.
+	Summary, Targets []string
+	// Messages are the messages beside the fields, Invalid the ids of the
+	// controls marked invalid, Focused the class of the focused element.
+	Messages, Invalid []string
+	Focused           string
+	// Typed is the value of the first field, as typed.
+	Typed string
+}
+
+const readForm = `(() => {
+  const all = (sel) => Array.from(document.querySelectorAll(sel));
+  return {
+    URL: location.pathname,
+    Summary: all(".error-summary li").map((li) => li.textContent.trim()),
+    Targets: all(".error-summary a").map((a) => a.getAttribute("href").slice(1)),
+    Messages: all(".error-message").map((p) => p.textContent.trim()),
+    Invalid: all("[aria-invalid=true]").map((el) => el.id),
+    Focused: document.activeElement ? document.activeElement.className : "",
+    Typed: document.querySelector("form [data-field] input, form [data-field] textarea").value,
+  };
+})()`
+
+// TestFormsInBrowser sends each hosted form as a person does, once with
+// JavaScript off and once with it on: first with only one field filled in,
+// which brings the problems up (the same ones either way, each linked from
+// the summary and tied to its field, what was typed kept), then complete,
+// which lands on the thank-you page and sends the mail.
+func TestFormsInBrowser(t *testing.T) {
+	l := startLocal(t, func(o *options) { o.rateLimit = 0 })
+	events, err := l.Events.Upcoming(context.Background())
+	if err != nil || len(events) == 0 {
+		t.Fatalf("demo events: %v %v", events, err)
+	}
+	roomiest := slices.MaxFunc(events, func(a, b event.Event) int { return a.Capacity - b.Capacity })
+
+	type step = chromedp.Action[chromedp.Void]
+	forms := []struct {
+		name, path, locale, first, typed string
+		// rest completes the form for an address.
+		rest   func(email string) []step
+		thanks string
+	}{
+		{
+			name: "partner", path: "/forms/partner", locale: "de", first: "#f-organisation", typed: "Beispielverein e. V.",
+			rest: func(email string) []step {
+				return []step{
+					chromedp.Click(chromedp.CSS(`input[name=organisationType][value=association]`)),
+					chromedp.SendKeys(chromedp.CSS("#f-contactName"), "Erika Beispiel"),
+					chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+					chromedp.Click(chromedp.CSS(`input[name=workingGroups][value=language]`)),
+					chromedp.Click(chromedp.CSS("#f-consent")),
+				}
+			},
+			thanks: "page.thanks.partner-application.title",
+		},
+		{
+			name: "contact", path: "/forms/contact", locale: "fa", first: "#f-name", typed: "Frage Steller",
+			rest: func(email string) []step {
+				return []step{
+					chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+					chromedp.Click(chromedp.CSS(`input[name=topic][value=general]`)),
+					chromedp.SendKeys(chromedp.CSS("#f-message"), "Wann beginnt der nächste Kurs?"),
+					chromedp.Click(chromedp.CSS("#f-consent")),
+				}
+			},
+			thanks: "page.thanks.contact-received.title",
+		},
+		{
+			name: "sign-up", path: "/forms/events/" + roomiest.ID, locale: "ar", first: "#f-name", typed: "Erika Beispiel",
+			rest: func(email string) []step {
+				return []step{
+					chromedp.SendKeys(chromedp.CSS("#f-email"), email),
+					chromedp.Click(chromedp.CSS("#f-consent")),
+				}
+			},
+			thanks: "page.thanks.event-received.title",
+		},
+	}
+	for _, f := range forms {
+		var seen []formState
+		for _, js := range []bool{false, true} {
+			name := f.name + map[bool]string{false: " without JavaScript", true: " with JavaScript"}[js]
+			t.Run(name, func(t *testing.T) {
+				tab := testenv.NewTab(t)
+				tab.Do(scripts(js))
+				t.Cleanup(func() { _ = chromedp.Do(tab.Context(), scripts(true)) })
+				if status := tab.Open(l.url + f.path + "?lang=" + f.locale); status != http.StatusOK {
+					t.Fatalf("status %d", status)
+				}
+				tab.Do(chromedp.SendKeys(chromedp.CSS(f.first), f.typed))
+				if js {
+					// The script answers in place: no new page, the
+					// summary appears and takes the focus.
+					tab.Do(chromedp.Click(chromedp.CSS("button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(".error-summary")))
+				} else if resp := tab.Follow(chromedp.Click(chromedp.CSS("button[type=submit]"))); resp.Status != http.StatusUnprocessableEntity {
+					t.Fatalf("a form with problems: status %d, want 422", resp.Status)
+				}
+				st, err := chromedp.Run(tab.Context(), chromedp.Evaluate[formState](readForm))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if js && st.URL != f.path {
+					t.Errorf("the script left the page for %s", st.URL)
+				}
+				if js && st.Focused != "error-summary" {
+					t.Errorf("the focus is on %q, want the error summary", st.Focused)
+				}
+				if st.Typed != f.typed {
+					t.Errorf("the first field holds %q, want %q as typed", st.Typed, f.typed)
+				}
+				if len(st.Summary) == 0 || len(st.Targets) != len(st.Summary) || len(st.Messages) != len(st.Summary) {
+					t.Errorf("summary %q linking to %q, messages %q: want one link and one message per problem", st.Summary, st.Targets, st.Messages)
+				}
+				for _, id := range st.Targets {
+					if !slices.Contains(st.Invalid, id) {
+						t.Errorf("the summary links to %s, which is not marked invalid (%q)", id, st.Invalid)
+					}
+				}
+				// axe is a script: it runs once the page has loaded as it
+				// was, which switching scripts back on leaves alone.
+				tab.Do(scripts(true))
+				for _, v := range tab.Axe() {
+					t.Errorf("axe, with the problems shown: %v", v)
+				}
+				seen = append(seen, st)
+				if len(seen) == 2 && !slices.Equal(seen[0].Summary, seen[1].Summary) {
+					t.Errorf("the script shows %q, the page without it %q", seen[1].Summary, seen[0].Summary)
+				}
+
+				before := len(l.mails(t))
+				addr := strings.ReplaceAll(name, " ", "-") + "@example.org"
+				tab.Do(f.rest(addr)...)
+				if resp := tab.Follow(chromedp.Click(chromedp.CSS("button[type=submit]"))); resp.Status != http.StatusOK {
+					t.Fatalf("a complete form: status %d at %s", resp.Status, resp.URL)
+				}
+				if got, want := tab.Text("h1"), i18n.T(f.locale, f.thanks); got != want {
+					t.Errorf("the page after sending says %q, want %q", got, want)
+				}
+				l.Wait()
+				var to []string
+				for _, m := range l.mails(t)[before:] {
+					to = append(to, m.header.Get("To"))
+				}
+				if !slices.Contains(to, "<"+addr+">") {
+					t.Errorf("mails to %q, want one to %s", to, addr)
+				}
+			})
+		}
+	}
+}
