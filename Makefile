@@ -65,7 +65,7 @@ build: ## build every function as AWS runs it (linux/arm64) into bin/<name>/
 		echo "bin/$$f/bootstrap: $$(stat -c %s bin/$$f/bootstrap) bytes"; \
 	done
 
-bench: ## benchmarks, reported as ratios within one run
+bench: $(RIE) ## benchmarks, reported as ratios within one run (cold init runs under the Lambda emulator)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every fuzz target as package:Target. `make test` runs their seed corpora

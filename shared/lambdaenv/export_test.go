@@ -1,4 +1,8 @@
 package lambdaenv
 
-// HashKey lets the external tests reach hashKey.
-var HashKey = hashKey
+// HashKey and WarmDynamoDB let the external tests reach hashKey and
+// warmDynamoDB.
+var (
+	HashKey      = hashKey
+	WarmDynamoDB = warmDynamoDB
+)

@@ -17,11 +17,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
+	"github.com/wartburgkreis/netzwerk/shared/awsenv"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -41,7 +41,8 @@ type Env struct {
 // serves local runs and tests instead), NETWORK_CONFIG (a path, relative to
 // the function's directory) and optionally PUBLIC_BASE_URL and
 // SENDER_ADDRESS, which override the configuration's: the API's address is
-// known only after deployment, the sender is the verified SES identity.
+// known only after deployment, the sender is the verified SES identity. The
+// AWS settings are awsenv.Config's.
 func Load(ctx context.Context) (*Env, error) {
 	table := os.Getenv("TABLE_NAME")
 	if table == "" {
@@ -71,18 +72,16 @@ func Load(ctx context.Context) (*Env, error) {
 		// The deployment's verified SES identity wins over the file's.
 		cfg.Sender.Address = a
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		// Explicit: a few quick tries inside one invocation; the outbox and
-		// the platform retry the rest.
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 3
-			o.MaxBackoff = time.Second
-		})
-	}))
+	awsCfg, err := awsenv.Config(os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	// The DynamoDB connection is opened while the secret is read: both are
+	// handshakes that mostly wait on the network.
+	warmed := warmDynamoDB(db)
 	key, err := hashKey(ctx, secretsmanager.NewFromConfig(awsCfg))
+	warmed()
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +89,6 @@ func Load(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hash key: %w", err)
 	}
-	db := dynamodb.NewFromConfig(awsCfg)
 	return &Env{
 		Config: cfg,
 		Keys:   keys,
@@ -98,6 +96,15 @@ func Load(ctx context.Context) (*Env, error) {
 		AWS:    awsCfg,
 		Store:  NewStore(db, table, cfg, keys),
 	}, nil
+}
+
+// warmDynamoDB opens db's connection (awsenv.Warm) to where db's requests
+// go: its endpoint as it resolves it.
+func warmDynamoDB(db *dynamodb.Client) (wait func()) {
+	o := db.Options()
+	return awsenv.Warm(o.HTTPClient, func(ctx context.Context) (smithyendpoints.Endpoint, error) {
+		return o.EndpointResolverV2.ResolveEndpoint(ctx, dynamodb.EndpointParameters{Region: &o.Region, Endpoint: o.BaseEndpoint})
+	})
 }
 
 // SecretGetter is the part of the Secrets Manager client Load uses.

@@ -1,13 +1,16 @@
 package notify
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 
+	"github.com/wartburgkreis/netzwerk/shared/awsenv"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/mail"
 	"github.com/wartburgkreis/netzwerk/shared/mail/sesmail"
@@ -19,12 +22,26 @@ import (
 // FromEnv is delivery through SES for a Lambda function; the configuration
 // set comes from SES_CONFIGURATION_SET.
 func FromEnv(env *lambdaenv.Env) (*outbox.Deliverer, error) {
+	client := sesv2.NewFromConfig(env.AWS)
+	// The SES connection is opened while the templates are parsed, so the
+	// first mail does not wait for the handshake.
+	warmed := warmSES(client)
 	renderer, err := mailtext.New(env.Config, env.Keys)
+	warmed()
 	if err != nil {
 		return nil, err
 	}
-	ses := sesmail.New(sesv2.NewFromConfig(env.AWS), os.Getenv("SES_CONFIGURATION_SET"))
+	ses := sesmail.New(client, os.Getenv("SES_CONFIGURATION_SET"))
 	return NewDeliverer(env.Store, renderer, ses, env.Config, env.Log), nil
+}
+
+// warmSES opens client's connection (awsenv.Warm) to where its requests go:
+// its endpoint as it resolves it.
+func warmSES(client *sesv2.Client) (wait func()) {
+	o := client.Options()
+	return awsenv.Warm(o.HTTPClient, func(ctx context.Context) (smithyendpoints.Endpoint, error) {
+		return o.EndpointResolverV2.ResolveEndpoint(ctx, sesv2.EndpointParameters{Region: &o.Region, Endpoint: o.BaseEndpoint})
+	})
 }
 
 // Storage is what delivery keeps its state in: the outbox, the suppressed

@@ -1,0 +1,4 @@
+package notify
+
+// WarmSES lets the external tests reach warmSES.
+var WarmSES = warmSES
