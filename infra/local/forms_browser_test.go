@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"html/template"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +181,66 @@ func TestFormsInBrowser(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// embedPage is a page of the county's website with the contact form pasted
+// in as the README shows it, the forms' script included.
+var embedPage = template.Must(template.New("embed").Parse(`<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Kontakt</title></head><body><main><h1>Kontakt</h1>
+<form method="post" action="{{.API}}/contact" data-netzwerk data-thanks="{{.API}}/thanks/contact-received" data-reference
+  data-errors-title="Bitte prüfen Sie Ihre Angaben" data-error-prefix="Fehler:" data-failed="Das Senden hat nicht geklappt.">
+  <input type="hidden" name="locale" value="de">
+  <div data-field="name" data-label="Name"><label for="nw-name">Name</label> <input id="nw-name" name="name" autocomplete="name"></div>
+  <div data-field="email" data-label="E-Mail-Adresse"><label for="nw-email">E-Mail-Adresse</label> <input id="nw-email" name="email" type="email" autocomplete="email"></div>
+  <div data-field="topic" data-label="Thema"><label for="nw-topic">Thema</label>
+    <select id="nw-topic" name="topic"><option value="general">Allgemeine Fragen</option></select></div>
+  <div data-field="message" data-label="Nachricht"><label for="nw-message">Nachricht</label> <textarea id="nw-message" name="message"></textarea></div>
+  <div data-field="consent" data-label="Einwilligung"><input type="checkbox" id="nw-consent" name="consent" value="on">
+    <label for="nw-consent">Ich bin einverstanden, dass meine Angaben gespeichert und für dieses Anliegen verwendet werden.</label></div>
+  <button type="submit">Nachricht senden</button>
+</form>
+<script src="{{.API}}/forms/form.js" defer></script>
+</main></body></html>
+`))
+
+// TestEmbeddedForm: a form pasted into the county's website, on another
+// origin, with the forms' script: the problems appear in place on the
+// county's page (the API allows that origin to read its answers), and a
+// complete form lands on the thank-you page with the reference.
+func TestEmbeddedForm(t *testing.T) {
+	countySite := httptest.NewUnstartedServer(nil)
+	origin := "http://" + countySite.Listener.Addr().String()
+	l := startLocal(t, func(o *options) { o.rateLimit = 0; o.allowOrigins = []string{origin} })
+	countySite.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = embedPage.Execute(w, map[string]string{"API": l.url})
+	})
+	countySite.Start()
+	t.Cleanup(countySite.Close)
+
+	tab := testenv.NewTab(t)
+	tab.Open(origin + "/kontakt")
+	tab.Do(chromedp.SendKeys(chromedp.CSS("#nw-name"), "Frage Steller"),
+		chromedp.Click(chromedp.CSS("button")), chromedp.WaitVisible(chromedp.CSS(".error-summary")))
+	st, err := chromedp.Run(tab.Context(), chromedp.Evaluate[formState](readForm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"E-Mail-Adresse: " + i18n.T("de", "error.required"), "Nachricht: " + i18n.T("de", "error.required"),
+		"Einwilligung: " + i18n.T("de", "error.must_accept")}
+	if st.URL != "/kontakt" || !slices.Equal(st.Summary, want) || st.Typed != "Frage Steller" {
+		t.Errorf("on the county's page: %+v, want the summary %q", st, want)
+	}
+	tab.Do(chromedp.SendKeys(chromedp.CSS("#nw-email"), "eingebettet@example.org"),
+		chromedp.SendKeys(chromedp.CSS("#nw-message"), "Gibt es Kurse am Abend?"), chromedp.Click(chromedp.CSS("#nw-consent")))
+	if resp := tab.Follow(chromedp.Click(chromedp.CSS("button"))); resp.Status != http.StatusOK {
+		t.Fatalf("after sending: status %d at %s", resp.Status, resp.URL)
+	}
+	if got := tab.Text("h1"); got != i18n.T("de", "page.thanks.contact-received.title") {
+		t.Errorf("the page after sending says %q", got)
+	}
+	if ref := tab.Text("strong bdi"); !regexp.MustCompile(`^K-[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(ref) {
+		t.Errorf("the thank-you page shows the reference %q", ref)
 	}
 }

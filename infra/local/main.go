@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -121,6 +122,7 @@ type options struct {
 	jwtSecret        string
 	dataFile         string
 	rateLimit        int              // requests per minute per client; -1: the configuration's
+	allowOrigins     []string         // more websites that may embed the forms
 	now              func() time.Time // tests inject a clock; nil is the wall clock
 }
 
@@ -140,6 +142,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rateLimit, "rate-limit", -1, "public POST requests per minute per client `N` (0 switches the limit off; default: the configuration's)")
 	fs.StringVar(&o.dataFile, "data-file", ".local/data.json", "keep the embedded emulator's data in `FILE` across restarts ('' keeps it in memory only)")
 	fs.StringVar(&o.jwtSecret, "jwt-secret", "", "verify admin tokens (HS256) with `SECRET`; empty: a random one, and a ready token is printed")
+	fs.Func("allow-origin", "let the website at `ORIGIN` (scheme://host:port) embed the forms and call the API, besides the configuration's (repeatable)", func(v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return errors.New("scheme and host only, like http://localhost:3000")
+		}
+		o.allowOrigins = append(o.allowOrigins, u.Scheme+"://"+u.Host)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

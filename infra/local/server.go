@@ -79,6 +79,8 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
+	// Like ALLOWED_ORIGINS in AWS: the sites that may embed the forms.
+	cfg.AllowedOrigins = append(cfg.AllowedOrigins, o.allowOrigins...)
 	if o.addr != "" {
 		// Links in mails must lead back to this server.
 		cfg.PublicBaseURL = "http://" + o.addr
@@ -197,7 +199,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if perMinute > 0 {
 		api.RateLimit = httpapi.NewRateLimit(store, keys, perMinute)
 	}
-	s.Handler = api.Handler()
+	s.Handler = cors(api.Handler(), cfg.AllowedOrigins)
 	if o.sesEndpoint == "" {
 		mux := http.NewServeMux()
 		mux.Handle("/", s.Handler)

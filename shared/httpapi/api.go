@@ -51,6 +51,7 @@ func (a *API) router() *router {
 	rt.handle(http.MethodGet, "/thanks/{page}", a.thanks)
 	if a.Partners != nil {
 		rt.handle(http.MethodGet, "/forms/partner", a.partnerFormPage)
+		rt.handle(http.MethodGet, "/forms/form.js", a.formScriptFile)
 		rt.handle(http.MethodPost, "/partners", a.limited(a.registerPartner))
 		rt.handle(http.MethodGet, "/partners", a.listPartners)
 		rt.handle(http.MethodGet, "/partners/confirm", a.confirmPartnerPage)

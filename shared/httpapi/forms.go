@@ -342,6 +342,17 @@ func (a *API) eventsPage(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, http.StatusOK, "events", d)
 }
 
+// formScriptFile serves the forms' script to the county's own pages, for
+// a pasted form to send with fetch as the hosted ones do. Browsers may keep
+// it for an hour: a change reaches every page within that.
+func (a *API) formScriptFile(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write([]byte(formScript))
+}
+
 // allowedRedirect is where a successful post may send the person instead
 // of the thank-you page: only a page on one of the network's own websites,
 // so the forms cannot bounce people to someone else's site.

@@ -156,6 +156,7 @@ func conformanceCalls(t *testing.T, f *fixture, c *contract) []call {
 		{method: "GET", path: "/thanks/unknown", status: 404, invalid: true},
 		{method: "GET", path: "/thanks/unknown", header: html, status: 404, invalid: true},
 		{method: "GET", path: "/forms/partner?lang=ar", status: 200},
+		{method: "GET", path: "/forms/form.js", status: 200},
 		{method: "GET", path: "/forms/partner?workingGroups=language&workingGroups=work&redirect=https%3A%2F%2Fwww.example.org%2Fdanke", status: 200},
 		{method: "GET", path: "/forms/contact?topic=general&network=eisenach", status: 200},
 		{method: "GET", path: "/forms/events?lang=fa", status: 200},

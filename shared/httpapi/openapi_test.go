@@ -57,10 +57,12 @@ func loadContract(t *testing.T) *contract {
 	// Pages are checked for their status, media type and headers; what they
 	// say is the templates' business.
 	pagesAsText.Do(func() {
-		openapi3filter.RegisterBodyDecoder("text/html", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		asText := func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 			b, err := io.ReadAll(body)
 			return string(b), err
-		})
+		}
+		openapi3filter.RegisterBodyDecoder("text/html", asText)
+		openapi3filter.RegisterBodyDecoder("text/javascript", asText)
 		// A calendar must at least be one a parser reads.
 		openapi3filter.RegisterBodyDecoder("text/calendar", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 			b, err := io.ReadAll(body)
