@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
@@ -242,5 +243,46 @@ func TestEmbeddedForm(t *testing.T) {
 	}
 	if ref := tab.Text("strong bdi"); !regexp.MustCompile(`^K-[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(ref) {
 		t.Errorf("the thank-you page shows the reference %q", ref)
+	}
+}
+
+// TestFormByKeyboard uses the contact form with the keyboard alone: Tab
+// goes through the language switcher and then every field in order (a
+// choice group is one stop), Enter on the button sends it, the summary
+// takes the focus, and Enter on its first line leads to that field.
+func TestFormByKeyboard(t *testing.T) {
+	l := startLocal(t, func(o *options) { o.rateLimit = 0 })
+	tab := testenv.NewTab(t)
+	tab.Open(l.url + "/forms/contact?lang=de")
+	focused := func() string {
+		id, err := chromedp.Run(tab.Context(), chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var stops []string
+	for range 40 {
+		tab.Do(chromedp.KeyEvent(kb.Tab))
+		stop := focused()
+		if strings.HasPrefix(stop, "f-") || stop == "BUTTON" {
+			stops = append(stops, stop)
+		}
+		if stop == "BUTTON" {
+			break
+		}
+	}
+	want := []string{"f-name", "f-email", "f-phone", "f-topic", "f-network", "f-message", "f-consent", "BUTTON"}
+	if !slices.Equal(stops, want) {
+		t.Fatalf("Tab stops %q, want %q", stops, want)
+	}
+	tab.Do(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(".error-summary")))
+	if got, err := chromedp.Run(tab.Context(), chromedp.Evaluate[string](`document.activeElement.className`)); err != nil || got != "error-summary" {
+		t.Fatalf("after sending, the focus is on %q (%v), want the summary", got, err)
+	}
+	tab.Do(chromedp.KeyEvent(kb.Tab))
+	tab.Do(chromedp.KeyEvent(kb.Enter))
+	if got := focused(); got != "f-name" {
+		t.Errorf("the summary's first line leads to %q, want f-name", got)
 	}
 }

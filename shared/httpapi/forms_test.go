@@ -135,6 +135,9 @@ func TestFormPages(t *testing.T) {
 				if r.status != http.StatusOK {
 					t.Fatalf("status %d: %.300s", r.status, r.body)
 				}
+				if c := r.header.Get("Set-Cookie"); c != "" {
+					t.Errorf("the page sets a cookie: %s", c)
+				}
 				if len(r.body) > 50<<10 {
 					t.Errorf("page is %d bytes, want at most 50 KiB", len(r.body))
 				}
