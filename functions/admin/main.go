@@ -1,9 +1,11 @@
 // Command admin is the Lambda function behind the coordinators' routes
-// (/admin/…). API Gateway's JWT authorizer admits only valid Cognito tokens;
-// the function checks the coordinators' group once more.
+// (/admin/…) and the console's pages (/console…). API Gateway's JWT
+// authorizer admits only valid Cognito tokens to /admin; the function checks
+// the coordinators' group once more.
 package main
 
 import (
+	"os"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/apigw"
@@ -32,8 +34,10 @@ func main() {
 				Privacy:  &privacy.Service{Store: env.Store, Events: events, Config: env.Config, Keys: env.Keys, Now: time.Now},
 				Audit:    env.Store,
 			},
-			Log: env.Log,
-			Now: time.Now,
+			// No development login here: only the local server has one.
+			Login: httpapi.Login{Domain: os.Getenv("LOGIN_DOMAIN"), ClientID: os.Getenv("CONSOLE_CLIENT_ID")},
+			Log:   env.Log,
+			Now:   time.Now,
 		}
 		return apigw.Handler(api.Handler()), nil
 	})

@@ -67,6 +67,10 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			`"uk":"Робоча група «Мова»"`, `"timeZone":"Europe/Berlin"`, `"capacity":20`, `"seatsLeft":20`,
 			`"published":true`, `"cancelled":false`, `"startsAt":"` + starts.Format(time.RFC3339) + `"`,
 		}, nil),
+		// The console's page: no data in it, and no development login,
+		// which only the local server has.
+		testenv.Case("get-console.json", 200, "text/html; charset=utf-8", []string{`data-dev=""`, `data-authorize=""`, `<script>`}, nil),
+		testenv.Case("post-dev-login.json", 404, "application/problem+json", []string{`"code":"not_found"`}, nil),
 		testenv.Case("get-audit.json", 200, "application/json", []string{
 			`"action":"partner.approve"`, `"target":"application/` + res.ID + `"`,
 			`"action":"privacy.export"`, `"applications":"1"`, `"mails":"3"`,

@@ -84,8 +84,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if opts.sesEndpoint == "" {
 		mailAt = base + "/_dev/mail (files in " + srv.MailTarget + ")"
 	}
-	fmt.Fprintf(stderr, "\nNetzwerk is ready at %s\n  events      %s/events\n  options     %s/options\n  all routes  %s/openapi.json\n  mail        %s\n  data        %s\n",
-		base, base, base, base, mailAt, data)
+	fmt.Fprintf(stderr, "\nNetzwerk is ready at %s\n  forms       %s/forms/events  %s/forms/partner  %s/forms/contact\n  console     %s/console (development login)\n  events      %s/events\n  options     %s/options\n  all routes  %s/openapi.json\n  mail        %s\n  data        %s\n",
+		base, base, base, base, base, base, base, base, mailAt, data)
 	if srv.DemoToken != "" {
 		// Printed, not logged: a token belongs on the console of the person
 		// who started the server, never in a log.

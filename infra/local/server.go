@@ -189,8 +189,9 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 			Outbox:   &outbox.Admin{Store: store, Config: cfg, Now: now},
 			Events:   s.Events,
 		},
-		Log: log,
-		Now: now,
+		Login: httpapi.Login{Dev: devLoginPath},
+		Log:   log,
+		Now:   now,
 	}
 	perMinute := cfg.RateLimitPerMinute
 	if o.rateLimit >= 0 {
@@ -199,13 +200,13 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if perMinute > 0 {
 		api.RateLimit = httpapi.NewRateLimit(store, keys, perMinute)
 	}
-	s.Handler = cors(api.Handler(), cfg.AllowedOrigins)
+	mux := http.NewServeMux()
+	mux.Handle("/", cors(api.Handler(), cfg.AllowedOrigins))
+	mux.Handle("POST "+devLoginPath, devLogin(verifier))
 	if o.sesEndpoint == "" {
-		mux := http.NewServeMux()
-		mux.Handle("/", s.Handler)
 		mailViewer{dir: o.mailDir}.register(mux)
-		s.Handler = mux
 	}
+	s.Handler = mux
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,
 		s.Events.ResumeJobs,

@@ -23,6 +23,8 @@ type API struct {
 	Contact  *contact.Service
 	// Admin adds the coordinators' routes under /admin.
 	Admin *Admin
+	// Login is how the console, served beside the admin routes, logs in.
+	Login Login
 	// RateLimit, if set, bounds the public POST routes per client.
 	RateLimit *RateLimit
 	Log       *slog.Logger
@@ -73,6 +75,7 @@ func (a *API) router() *router {
 	}
 	if a.Admin != nil {
 		a.adminRoutes(rt)
+		a.consoleRoutes(rt)
 	}
 	return rt
 }

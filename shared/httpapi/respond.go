@@ -22,7 +22,7 @@ func wantsHTML(r *http.Request) bool {
 		// The coordinators' API answers JSON only; its pages are the console's.
 		return false
 	}
-	if strings.HasPrefix(r.URL.Path, "/forms/") {
+	if strings.HasPrefix(r.URL.Path, "/forms/") || strings.HasPrefix(r.URL.Path, "/console") {
 		return true
 	}
 	q := acceptQ(r)

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wartburgkreis/netzwerk/shared/testenv"
+)
+
+// console drives the coordinators' console in a tab.
+type console struct {
+	t   *testing.T
+	l   *local
+	tab *testenv.Tab
+}
+
+// status is what the console said about the last action.
+func (c *console) status() string {
+	c.t.Helper()
+	s, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[string](`document.getElementById("status").textContent`))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return s
+}
+
+// act clicks selector and waits until the console says something.
+func (c *console) act(selector string) string {
+	c.t.Helper()
+	c.tab.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("status").textContent = ""`),
+		chromedp.Click(chromedp.CSS(selector)), chromedp.WaitVisible(chromedp.CSS("#status")))
+	return c.status()
+}
+
+// open goes to a console page by its address, as a link in a mail does.
+func (c *console) open(path string) {
+	c.t.Helper()
+	c.tab.Open(c.l.url + path)
+	c.tab.Do(chromedp.WaitVisible(chromedp.CSS("#view h1")))
+	for _, v := range c.tab.Axe() {
+		c.t.Errorf("axe on %s: %v", path, v)
+	}
+}
+
+// admin reads the admin API as the test's own coordinator.
+func (c *console) admin(path string, into any) {
+	c.t.Helper()
+	resp, body := c.l.request(c.t, "GET", path, "", "", "Authorization", "Bearer "+c.l.DemoToken)
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	if into != nil {
+		if err := json.Unmarshal([]byte(body), into); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+}
+
+// mailTo is the newest mail to addr in the mail dir.
+func (c *console) mailTo(addr string) parsedMail {
+	c.t.Helper()
+	c.l.Wait()
+	mails := c.l.mails(c.t)
+	for i := len(mails) - 1; i >= 0; i-- {
+		if mails[i].header.Get("To") == "<"+addr+">" {
+			return mails[i]
+		}
+	}
+	c.t.Fatalf("no mail to %s", addr)
+	return parsedMail{}
+}
+
+// TestConsoleInBrowser is a coordinator's day in the console: without a
+// login it shows the login and no data; with the development login it
+// approves an application, creates an event, sees a person who signed up
+// through the public form in the attendee list, downloads the list, calls
+// the event off and erases the person; every step checked in the mail dir
+// and through the admin API, every page with axe.
+func TestConsoleInBrowser(t *testing.T) {
+	l := startLocal(t, func(o *options) { o.rateLimit = 0 })
+	c := &console{t: t, l: l, tab: testenv.NewTab(t)}
+	// The coordinators' browsers ask for German.
+	german := func(on bool) chromedp.Action[chromedp.Void] {
+		headers := network.Headers{}
+		if on {
+			headers["Accept-Language"] = "de-DE,de;q=0.9"
+		}
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers})
+			return err
+		})
+	}
+	c.tab.Do(german(true))
+	t.Cleanup(func() { _ = chromedp.Do(c.tab.Context(), german(false)) })
+
+	// An application waiting for review.
+	apply := url.Values{"organisation": {"Konsolenverein e. V."}, "organisationType": {"association"}, "contactName": {"Erika Beispiel"},
+		"email": {"konsole@example.org"}, "workingGroups": {"language"}, "consent": {"on"}}
+	if resp, body := l.request(t, "POST", "/partners", "application/x-www-form-urlencoded", apply.Encode()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d %s", resp.StatusCode, body)
+	}
+	token := regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(c.mailTo("konsole@example.org").text)
+	if token == nil {
+		t.Fatal("no confirm link in the mail")
+	}
+	if resp, body := l.request(t, "POST", "/partners/confirm", "application/x-www-form-urlencoded", "token="+token[1]); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", resp.StatusCode, body)
+	}
+
+	ok := true
+	step := func(name string, fn func(t *testing.T)) {
+		// A step builds on the ones before it: after a failure the rest
+		// would only wait for what never comes.
+		ok = ok && t.Run(name, fn)
+	}
+	step("without a login, the login and no data", func(t *testing.T) {
+		c.t = t
+		c.open("/console/partners")
+		html, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[string](`document.body.innerText`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(html, "Konsolenverein") || !strings.Contains(html, "Entwicklungs-Anmeldung") {
+			t.Errorf("before the login the console shows:\n%s", html)
+		}
+	})
+
+	step("log in and approve the application", func(t *testing.T) {
+		c.t = t
+		c.tab.Do(chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#view table")))
+		// The coordinators' mail about the application leads to it.
+		var link string
+		c.l.Wait()
+		for _, m := range c.l.mails(t) {
+			if strings.Contains(m.text, "Konsolenverein") {
+				link = regexp.MustCompile(`http://\S+/console/partners/\S+`).FindString(m.text)
+			}
+		}
+		if link == "" {
+			t.Fatal("no console link in the coordinators' mail")
+		}
+		c.tab.Open(link)
+		c.tab.Do(chromedp.WaitVisible(chromedp.CSS("#reason")))
+		if got := c.tab.Text("#view h1"); got != "Konsolenverein e. V." {
+			t.Errorf("the mail's link opens %q", got)
+		}
+		for _, v := range c.tab.Axe() {
+			t.Errorf("axe on the application: %v", v)
+		}
+		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#reason"), "Willkommen!"))
+		if got := c.act(".actions button:not(.danger)"); got != "Angenommen – E-Mail an die antragstellende Person verschickt." {
+			t.Errorf("the console says %q", got)
+		}
+		var list struct {
+			Partners []struct{ Organisation, Status string } `json:"partners"`
+		}
+		c.admin("/admin/partners?status=approved", &list)
+		if !slices.ContainsFunc(list.Partners, func(p struct{ Organisation, Status string }) bool { return p.Organisation == "Konsolenverein e. V." }) {
+			t.Errorf("approved applications: %+v", list.Partners)
+		}
+		if m := c.mailTo("konsole@example.org"); !strings.Contains(m.text, "Willkommen!") {
+			t.Errorf("the decision mail lacks the note:\n%s", m.text)
+		}
+	})
+
+	var eventID string
+	step("create an event", func(t *testing.T) {
+		c.t = t
+		c.open("/console/events")
+		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#ev-title"), "AG Wohnen im Dezember"),
+			chromedp.SetValue(chromedp.CSS("#ev-starts"), "2026-12-20T18:00"), chromedp.SetValue(chromedp.CSS("#ev-ends"), "2026-12-20T20:00"),
+			chromedp.SendKeys(chromedp.CSS("#ev-place"), "Landratsamt"), chromedp.SendKeys(chromedp.CSS("#ev-capacity"), "12"),
+			chromedp.Click(chromedp.CSS("#ev-published")))
+		if got := c.act(`form button[type=submit]`); got != "Die Veranstaltung ist angelegt." {
+			t.Fatalf("the console says %q", got)
+		}
+		loc, err := chromedp.Run(c.tab.Context(), chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventID = loc[strings.LastIndex(loc, "/")+1:]
+		var e struct {
+			Capacity  int  `json:"capacity"`
+			Published bool `json:"published"`
+		}
+		c.admin("/admin/events/"+eventID, &e)
+		if e.Capacity != 12 || !e.Published {
+			t.Errorf("the event as stored: %+v", e)
+		}
+	})
+
+	step("someone signs up through the public form and shows in the list", func(t *testing.T) {
+		c.t = t
+		public := testenv.NewTab(t)
+		public.Open(l.url + "/forms/events/" + eventID + "?lang=de")
+		public.Do(chromedp.SendKeys(chromedp.CSS("#f-name"), "Amal Beispiel"), chromedp.SendKeys(chromedp.CSS("#f-email"), "amal@example.org"),
+			chromedp.SendKeys(chromedp.CSS("#f-needs"), "Dolmetschen Arabisch"), chromedp.Click(chromedp.CSS("#f-consent")))
+		if resp := public.Follow(chromedp.Click(chromedp.CSS("button[type=submit]"))); resp.Status != http.StatusOK {
+			t.Fatalf("sign-up: %d", resp.Status)
+		}
+		c.mailTo("amal@example.org")
+		c.open("/console/events/" + eventID)
+		row, err := chromedp.Run(c.tab.Context(), chromedp.Text(chromedp.CSS("#view tbody tr")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(row, "Amal Beispiel") || !strings.Contains(row, "Dolmetschen Arabisch") {
+			t.Errorf("the attendee list shows %q", row)
+		}
+	})
+
+	step("download the attendee list", func(t *testing.T) {
+		c.t = t
+		dir := t.TempDir()
+		events := true
+		err := chromedp.Do(c.tab.Context(), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, tg, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &events}); err != nil {
+				return err
+			}
+			// Subscribed before the click, so the download's end cannot
+			// pass unseen.
+			progress := cdp.Events(ctx, tg, browser.DownloadProgress)
+			if _, err := chromedp.Click(chromedp.CSS("#csv"))(ctx, tg); err != nil {
+				return err
+			}
+			for p, err := range progress {
+				if err != nil || p.State == browser.DownloadProgressStateCompleted {
+					return err
+				}
+			}
+			return nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv, err := os.ReadFile(filepath.Join(dir, "teilnehmende-"+eventID+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(csv), "Amal Beispiel") || !strings.HasPrefix(string(csv), "\ufeff") {
+			t.Errorf("the downloaded list:\n%s", csv)
+		}
+	})
+
+	step("call the event off", func(t *testing.T) {
+		c.t = t
+		c.tab.Do(chromedp.Click(chromedp.CSS("#cancel-event")), chromedp.WaitVisible(chromedp.CSS("#cancel-yes")))
+		if got := c.act("#cancel-yes"); got != "Abgesagt – alle Angemeldeten erhalten eine E-Mail." {
+			t.Errorf("the console says %q", got)
+		}
+		var e struct {
+			Cancelled bool `json:"cancelled"`
+		}
+		c.admin("/admin/events/"+eventID, &e)
+		if !e.Cancelled {
+			t.Error("the event is not cancelled")
+		}
+		if m := c.mailTo("amal@example.org"); !strings.Contains(strings.ToLower(m.header.Get("Subject")), "abgesagt") {
+			t.Errorf("the last mail to the attendee: %q", m.header.Get("Subject"))
+		}
+	})
+
+	step("every view", func(t *testing.T) {
+		c.t = t
+		for _, view := range []string{"/console", "/console/partners?status=approved", "/console/messages", "/console/mail", "/console/audit"} {
+			c.open(view)
+		}
+		c.open("/console")
+		c.tab.Do(chromedp.WaitVisible(chromedp.CSS("#signups")))
+		overview, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[string](`document.getElementById("view").innerText`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(overview, "Anträge zur Prüfung") || !strings.Contains(overview, "Anmeldungen der letzten 14 Tage") {
+			t.Errorf("the overview:\n%s", overview)
+		}
+	})
+
+	step("erase the person", func(t *testing.T) {
+		c.t = t
+		c.open("/console/people")
+		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#person"), "amal@example.org"), chromedp.Click(chromedp.CSS("#erase")),
+			chromedp.WaitVisible(chromedp.CSS("#erase-yes")))
+		if got := c.act("#erase-yes"); !strings.HasPrefix(got, "Gelöscht: ") || !strings.Contains(got, "registrations 1") {
+			t.Errorf("the console says %q", got)
+		}
+		resp, body := l.request(t, "POST", "/admin/people/export", "application/json", `{"email":"amal@example.org"}`,
+			"Authorization", "Bearer "+l.DemoToken)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "Amal") {
+			t.Errorf("after erasing, the export: %d %s", resp.StatusCode, body)
+		}
+	})
+}
