@@ -14,7 +14,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 .DEFAULT_GOAL := help
 include infra/sam.mk
 
-.PHONY: help run test test-deps lint fmt-check vet build bench fuzz mutate deploy api-doc clean
+.PHONY: help run test test-deps lint fmt-check vet build bench bench-all fuzz mutate deploy api-doc clean
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://; s/:.*## /\t/' | sort
@@ -65,7 +65,10 @@ build: ## build every function as AWS runs it (linux/arm64) into bin/<name>/
 		echo "bin/$$f/bootstrap: $$(stat -c %s bin/$$f/bootstrap) bytes"; \
 	done
 
-bench: $(RIE) ## benchmarks, reported as ratios within one run (cold init runs under the Lambda emulator)
+bench: $(RIE) ## one table, ratios first: cold init and size against the floors, warm path, write cost, load (issue 11)
+	$(GO) run ./infra/bench
+
+bench-all: $(RIE) ## every Go benchmark with its absolute figures
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every fuzz target as package:Target. `make test` runs their seed corpora

@@ -32,7 +32,7 @@ type local struct {
 	clock   *testenv.Clock
 }
 
-func startLocal(t *testing.T, edit func(*options)) *local {
+func startLocal(t testing.TB, edit func(*options)) *local {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

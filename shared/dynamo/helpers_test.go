@@ -30,7 +30,7 @@ var start = time.Date(2026, 3, 2, 9, 15, 30, 123_000_000, time.UTC)
 // env is one test's world: a fresh emulated table, the store as production
 // builds it, a fake clock and an instant backoff that counts its calls.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	db       *testenv.DynamoDB
 	cfg      *network.Config
 	keys     *secret.Keys
@@ -40,7 +40,7 @@ type env struct {
 	mails    [][]string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	cfg, keys := testenv.Config(t), testenv.Keys(t)
 	e := &env{t: t, db: testenv.NewDynamoDB(t), cfg: cfg, keys: keys, clock: testenv.NewClock(start)}

@@ -173,7 +173,7 @@ func kindOf(key map[string]types.AttributeValue) string {
 }
 
 // total is what a submission's writes cost, table and index.
-func (m *writeMeter) total(t *testing.T, title string) (items, wcu int) {
+func (m *writeMeter) total(t testing.TB, title string) (items, wcu int) {
 	t.Helper()
 	var b strings.Builder
 	for _, w := range m.writes {
@@ -200,58 +200,93 @@ func (m *writeMeter) total(t *testing.T, title string) (items, wcu int) {
 // counters in their own small item): a change of the data model that is
 // still open. The ceilings below are today's measurements.
 func TestSubmissionWriteUnits(t *testing.T) {
-	tests := []struct {
-		name      string
-		submit    func(t *testing.T, e *env, store *dynamo.Store)
-		wantItems int
-		maxWCU    int
-	}{
-		{"application", func(t *testing.T, e *env, store *dynamo.Store) {
-			svc := &partner.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
-			res, err := svc.Register(context.Background(), partner.Input{
-				Organisation: "Caritasverband Eisenach", OrganisationType: "welfare", ContactName: "Erika Müller",
-				Email: "erika.mueller@example.org", WorkingGroups: []string{"language", "work"},
-				RegionalNetworks: []string{"eisenach"}, Message: "Wir beraten Geflüchtete in Eisenach.", Consent: true,
-			}, "de")
-			if err != nil || !res.Created {
-				t.Fatalf("Register: %+v, %v", res, err)
-			}
-		}, 4, 10},
-		{"contact message", func(t *testing.T, e *env, store *dynamo.Store) {
-			svc := &contact.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
-			if _, err := svc.Submit(context.Background(), contact.Input{
-				Name: "Ahmad Karimi", Email: "ahmad@example.org", Topic: e.cfg.Topics[0].ID,
-				Message: "Wo finde ich einen Sprachkurs in Bad Salzungen?", Consent: true,
-			}, "fa"); err != nil {
-				t.Fatalf("Submit: %v", err)
-			}
-		}, 3, 9},
-		{"sign-up, confirmed", func(t *testing.T, e *env, store *dynamo.Store) {
-			signUp(t, e, store, 0, event.Confirmed)
-		}, 4, 11},
-		{"sign-up, waitlisted", func(t *testing.T, e *env, store *dynamo.Store) {
-			signUp(t, e, store, 1, event.Waitlisted)
-		}, 5, 13},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			m := &writeMeter{API: removeShim{e.db.Client}, table: e.db.Table}
-			store := lambdaenv.NewStore(m, e.db.Table, e.cfg, e.keys)
-			store.Now = e.clock.Now
-			tt.submit(t, e, store)
-			items, wcu := m.total(t, tt.name)
-			if items != tt.wantItems || wcu > tt.maxWCU {
-				t.Errorf("%d items, %d WCU; want %d items, at most %d WCU", items, wcu, tt.wantItems, tt.maxWCU)
+	for _, sub := range submissions {
+		t.Run(sub.name, func(t *testing.T) {
+			items, wcu, _ := meterSubmission(t, sub)
+			if items != sub.wantItems || wcu > sub.maxWCU {
+				t.Errorf("%d items, %d WCU; want %d items, at most %d WCU", items, wcu, sub.wantItems, sub.maxWCU)
 			}
 		})
 	}
 }
 
+// BenchmarkSubmissionWriteUnits reports what TestSubmissionWriteUnits
+// holds, as metrics for make bench's cost per million submissions: the
+// write units, the items and the mails (outbox items) of each kind.
+func BenchmarkSubmissionWriteUnits(b *testing.B) {
+	for _, sub := range submissions {
+		b.Run(sub.name, func(b *testing.B) {
+			var items, wcu, mails int
+			for range b.N {
+				items, wcu, mails = meterSubmission(b, sub)
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(float64(wcu), "WCU")
+			b.ReportMetric(float64(items), "items")
+			b.ReportMetric(float64(mails), "mails")
+		})
+	}
+}
+
+// submission is one kind of submission, sent through its domain service
+// over a metered store, with today's figures.
+type submission struct {
+	name      string
+	submit    func(t testing.TB, e *env, store *dynamo.Store)
+	wantItems int
+	maxWCU    int
+}
+
+// meterSubmission sends sub on a fresh table and prices its writes.
+func meterSubmission(t testing.TB, sub submission) (items, wcu, mails int) {
+	t.Helper()
+	e := newEnv(t)
+	m := &writeMeter{API: removeShim{e.db.Client}, table: e.db.Table}
+	store := lambdaenv.NewStore(m, e.db.Table, e.cfg, e.keys)
+	store.Now = e.clock.Now
+	sub.submit(t, e, store)
+	for _, w := range m.writes {
+		if w.kind == "mail/outbox" {
+			mails++
+		}
+	}
+	items, wcu = m.total(t, sub.name)
+	return items, wcu, mails
+}
+
+var submissions = []submission{
+	{"application", func(t testing.TB, e *env, store *dynamo.Store) {
+		svc := &partner.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
+		res, err := svc.Register(context.Background(), partner.Input{
+			Organisation: "Caritasverband Eisenach", OrganisationType: "welfare", ContactName: "Erika Müller",
+			Email: "erika.mueller@example.org", WorkingGroups: []string{"language", "work"},
+			RegionalNetworks: []string{"eisenach"}, Message: "Wir beraten Geflüchtete in Eisenach.", Consent: true,
+		}, "de")
+		if err != nil || !res.Created {
+			t.Fatalf("Register: %+v, %v", res, err)
+		}
+	}, 4, 10},
+	{"contact message", func(t testing.TB, e *env, store *dynamo.Store) {
+		svc := &contact.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
+		if _, err := svc.Submit(context.Background(), contact.Input{
+			Name: "Ahmad Karimi", Email: "ahmad@example.org", Topic: e.cfg.Topics[0].ID,
+			Message: "Wo finde ich einen Sprachkurs in Bad Salzungen?", Consent: true,
+		}, "fa"); err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+	}, 3, 9},
+	{"sign-up, confirmed", func(t testing.TB, e *env, store *dynamo.Store) {
+		signUp(t, e, store, 0, event.Confirmed)
+	}, 4, 11},
+	{"sign-up, waitlisted", func(t testing.TB, e *env, store *dynamo.Store) {
+		signUp(t, e, store, 1, event.Waitlisted)
+	}, 5, 13},
+}
+
 // signUp signs one person up for a fresh plenary meeting with one seat,
 // after prior others; the event and their sign-ups are written before the
 // meter counts.
-func signUp(t *testing.T, e *env, store *dynamo.Store, prior int, want event.Status) {
+func signUp(t testing.TB, e *env, store *dynamo.Store, prior int, want event.Status) {
 	t.Helper()
 	ctx := context.Background()
 	ev := plenary(e.clock.Now())

@@ -17,7 +17,7 @@ import (
 )
 
 // putEvent stores an event relative to the fixture's clock.
-func (f *fixture) putEvent(t *testing.T, capacity int, edit func(*event.Event)) event.Event {
+func (f *fixture) putEvent(t testing.TB, capacity int, edit func(*event.Event)) event.Event {
 	t.Helper()
 	now := f.clock.Now()
 	e := event.Event{

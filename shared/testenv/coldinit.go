@@ -20,6 +20,25 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // stopped before ColdInit returns, so runs in a loop do not pile up.
 func ColdInit(t testing.TB, bootstrap string, env map[string]string) time.Duration {
 	t.Helper()
+	return ColdStartOf(t, bootstrap, env).Init
+}
+
+// ColdStart is one cold start as the emulator and the kernel saw it.
+type ColdStart struct {
+	// Init is the emulator's INIT REPORT duration: wall time on this
+	// machine's full cores.
+	Init time.Duration
+	// CPU is the CPU time the bootstrap's threads used from their start to
+	// the answer of the first invocation (init and one empty request),
+	// read from the kernel's scheduler statistics; 0 where they cannot be
+	// read. Lambda gives a function a CPU share in proportion to its
+	// memory, so this, not Init, is what stretches at small memory sizes.
+	CPU time.Duration
+}
+
+// ColdStartOf is ColdInit with the bootstrap's CPU time besides.
+func ColdStartOf(t testing.TB, bootstrap string, env map[string]string) ColdStart {
+	t.Helper()
 	l := StartLambda(t, bootstrap, env)
 	defer l.stop()
 	_, fnErr, err := l.invoke([]byte(`{}`))
@@ -42,5 +61,10 @@ func ColdInit(t testing.TB, bootstrap string, env map[string]string) time.Durati
 	if err != nil {
 		t.Fatalf("ColdInit %s: %v", bootstrap, err)
 	}
-	return time.Duration(ms * float64(time.Millisecond))
+	// The bootstrap idles now, waiting for the next request, so its
+	// threads' CPU time is that of init and the one invocation.
+	return ColdStart{
+		Init: time.Duration(ms * float64(time.Millisecond)),
+		CPU:  childCPU(l.cmd.Process.Pid),
+	}
 }
