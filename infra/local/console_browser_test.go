@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
@@ -17,8 +22,29 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/wartburgkreis/netzwerk/shared/auth"
+	"github.com/wartburgkreis/netzwerk/shared/auth/jwtauth"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
+
+// germanTab is a tab whose requests ask for German, as the coordinators'
+// browsers do; the tab forgets it when the test ends.
+func germanTab(t *testing.T) *testenv.Tab {
+	tab := testenv.NewTab(t)
+	german := func(on bool) chromedp.Action[chromedp.Void] {
+		headers := network.Headers{}
+		if on {
+			headers["Accept-Language"] = "de-DE,de;q=0.9"
+		}
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers})
+			return err
+		})
+	}
+	tab.Do(german(true))
+	t.Cleanup(func() { _ = chromedp.Do(tab.Context(), german(false)) })
+	return tab
+}
 
 // console drives the coordinators' console in a tab.
 type console struct {
@@ -91,20 +117,7 @@ func (c *console) mailTo(addr string) parsedMail {
 // and through the admin API, every page with axe.
 func TestConsoleInBrowser(t *testing.T) {
 	l := startLocal(t, func(o *options) { o.rateLimit = 0 })
-	c := &console{t: t, l: l, tab: testenv.NewTab(t)}
-	// The coordinators' browsers ask for German.
-	german := func(on bool) chromedp.Action[chromedp.Void] {
-		headers := network.Headers{}
-		if on {
-			headers["Accept-Language"] = "de-DE,de;q=0.9"
-		}
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers})
-			return err
-		})
-	}
-	c.tab.Do(german(true))
-	t.Cleanup(func() { _ = chromedp.Do(c.tab.Context(), german(false)) })
+	c := &console{t: t, l: l, tab: germanTab(t)}
 
 	// An application waiting for review.
 	apply := url.Values{"organisation": {"Konsolenverein e. V."}, "organisationType": {"association"}, "contactName": {"Erika Beispiel"},
@@ -160,7 +173,19 @@ func TestConsoleInBrowser(t *testing.T) {
 		for _, v := range c.tab.Axe() {
 			t.Errorf("axe on the application: %v", v)
 		}
-		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#reason"), "Willkommen!"))
+		// The login runs out while the coordinator types: the console asks
+		// to log in again, and the note is still there afterwards.
+		c.tab.Do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem("nw.expires", "0")`),
+			chromedp.SendKeys(chromedp.CSS("#reason"), "Willkommen!"), chromedp.Click(chromedp.CSS(".actions button:not(.danger)")),
+			chromedp.WaitVisible(chromedp.CSS("#login")))
+		if got := c.status(); !strings.Contains(got, "abgelaufen") {
+			t.Errorf("with the login run out, the console says %q", got)
+		}
+		c.tab.Do(chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#reason")))
+		kept, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[string](`document.getElementById("reason").value`))
+		if err != nil || kept != "Willkommen!" {
+			t.Fatalf("after logging in again the note is %q (%v)", kept, err)
+		}
 		if got := c.act(".actions button:not(.danger)"); got != "Angenommen – E-Mail an die antragstellende Person verschickt." {
 			t.Errorf("the console says %q", got)
 		}
@@ -256,6 +281,26 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	})
 
+	step("move the event to another place", func(t *testing.T) {
+		c.t = t
+		c.open("/console/events/" + eventID)
+		c.tab.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("ev-place").value = ""`), chromedp.SendKeys(chromedp.CSS("#ev-place"), "Bürgerhaus Bad Salzungen"))
+		if got := c.act("#ev-submit"); !strings.HasPrefix(got, "Gespeichert. Alle Angemeldeten erhalten eine aktualisierte Einladung") {
+			t.Errorf("the console says %q", got)
+		}
+		var e struct {
+			Location struct{ Name string } `json:"location"`
+			Capacity int                   `json:"capacity"`
+		}
+		c.admin("/admin/events/"+eventID, &e)
+		if e.Location.Name != "Bürgerhaus Bad Salzungen" || e.Capacity != 12 {
+			t.Errorf("the event as stored: %+v", e)
+		}
+		if m := c.mailTo("amal@example.org"); !strings.Contains(m.text, "Bürgerhaus Bad Salzungen") {
+			t.Errorf("the attendee's last mail does not name the new place:\n%s", m.text)
+		}
+	})
+
 	step("call the event off", func(t *testing.T) {
 		c.t = t
 		c.tab.Do(chromedp.Click(chromedp.CSS("#cancel-event")), chromedp.WaitVisible(chromedp.CSS("#cancel-yes")))
@@ -304,4 +349,103 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Errorf("after erasing, the export: %d %s", resp.StatusCode, body)
 		}
 	})
+}
+
+// managedLogin stands in for Cognito's managed login: the authorization
+// code flow with PKCE for one public client, and its logout. It issues the
+// tokens the local server verifies.
+type managedLogin struct {
+	*httptest.Server
+	client string
+	issue  func() (string, error)
+
+	mu        sync.Mutex
+	pending   map[string][2]string // code → challenge, redirect URI
+	exchanged int
+}
+
+func newManagedLogin(t *testing.T, client string) *managedLogin {
+	m := &managedLogin{client: client, pending: map[string][2]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/authorize", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("response_type") != "code" || q.Get("client_id") != m.client || q.Get("code_challenge_method") != "S256" ||
+			q.Get("code_challenge") == "" || q.Get("state") == "" || !strings.Contains(q.Get("scope"), "openid") {
+			http.Error(w, "bad authorize request: "+r.URL.RawQuery, http.StatusBadRequest)
+			return
+		}
+		code := rand.Text()
+		m.mu.Lock()
+		m.pending[code] = [2]string{q.Get("code_challenge"), q.Get("redirect_uri")}
+		m.mu.Unlock()
+		http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
+	})
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		// Cognito's token endpoint answers browsers on any origin.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		m.mu.Lock()
+		p, ok := m.pending[r.FormValue("code")]
+		delete(m.pending, r.FormValue("code"))
+		m.mu.Unlock()
+		sum := sha256.Sum256([]byte(r.FormValue("code_verifier")))
+		if !ok || r.FormValue("grant_type") != "authorization_code" || r.FormValue("client_id") != m.client ||
+			r.FormValue("redirect_uri") != p[1] || base64.RawURLEncoding.EncodeToString(sum[:]) != p[0] {
+			http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
+			return
+		}
+		token, err := m.issue()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		m.mu.Lock()
+		m.exchanged++
+		m.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": token, "id_token": token, "token_type": "Bearer", "expires_in": 3600})
+	})
+	mux.HandleFunc("GET /logout", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("client_id") != m.client {
+			http.Error(w, "bad logout request", http.StatusBadRequest)
+			return
+		}
+		http.Redirect(w, r, r.URL.Query().Get("logout_uri"), http.StatusFound)
+	})
+	m.Server = httptest.NewServer(mux)
+	t.Cleanup(m.Close)
+	return m
+}
+
+// TestConsoleManagedLogin logs in as in AWS: the console sends the browser
+// to the managed login with a PKCE challenge, exchanges the code it brings
+// back for a token with the verifier, shows the data, and logs out through
+// the managed login, forgetting the token.
+func TestConsoleManagedLogin(t *testing.T) {
+	const secret = "managed-login-test"
+	ml := newManagedLogin(t, "console-client")
+	l := startLocal(t, func(o *options) { o.jwtSecret = secret; o.loginDomain = ml.URL; o.loginClient = "console-client" })
+	v := &jwtauth.Verifier{Secret: []byte(secret), Now: l.clock.Now}
+	ml.issue = func() (string, error) { return v.Issue(demoCoordinator, auth.Group) }
+
+	tab := germanTab(t)
+	tab.Open(l.url + "/console")
+	if got := tab.Text("#login"); got != "Anmelden" {
+		t.Fatalf("the login button says %q", got)
+	}
+	tab.Do(chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#view .cards")))
+	ml.mu.Lock()
+	exchanged := ml.exchanged
+	ml.mu.Unlock()
+	if exchanged != 1 {
+		t.Errorf("%d codes exchanged with a matching verifier, want 1", exchanged)
+	}
+	loc, err := chromedp.Run(tab.Context(), chromedp.Location())
+	if err != nil || strings.Contains(loc, "code=") {
+		t.Errorf("after the login the address is %q (%v): the code must not stay in it", loc, err)
+	}
+	tab.Do(chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login")))
+	kept, err := chromedp.Run(tab.Context(), chromedp.Evaluate[int](`sessionStorage.length`))
+	if err != nil || kept != 0 {
+		t.Errorf("after logging out %d items stay in session storage (%v)", kept, err)
+	}
 }

@@ -121,9 +121,13 @@ type options struct {
 	demo             bool
 	jwtSecret        string
 	dataFile         string
-	rateLimit        int              // requests per minute per client; -1: the configuration's
-	allowOrigins     []string         // more websites that may embed the forms
-	now              func() time.Time // tests inject a clock; nil is the wall clock
+	rateLimit        int      // requests per minute per client; -1: the configuration's
+	allowOrigins     []string // more websites that may embed the forms
+	// loginDomain and loginClient stand in for Cognito's managed login in
+	// tests of the console's login; without them the console offers the
+	// development login.
+	loginDomain, loginClient string
+	now                      func() time.Time // tests inject a clock; nil is the wall clock
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {

@@ -193,6 +193,9 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		Log:   log,
 		Now:   now,
 	}
+	if o.loginDomain != "" {
+		api.Login = httpapi.Login{Domain: o.loginDomain, ClientID: o.loginClient}
+	}
 	perMinute := cfg.RateLimitPerMinute
 	if o.rateLimit >= 0 {
 		perMinute = o.rateLimit

@@ -28,7 +28,9 @@
     position: "Platz auf der Warteliste", csv: "Liste als CSV herunterladen", csvDone: "Die Liste ist heruntergeladen.",
     cancelEvent: "Veranstaltung absagen", cancelAsk: "Wirklich absagen? Alle Angemeldeten erhalten eine E-Mail.",
     cancelYes: "Ja, absagen", cancelNo: "Nicht absagen", eventCancelled: "Abgesagt – alle Angemeldeten erhalten eine E-Mail.",
-    saveCapacity: "Plätze ändern", capacitySaved: "Gespeichert – wer nachrückt, erhält eine E-Mail.",
+    change: "Veranstaltung ändern", save: "Änderungen speichern", saved: "Gespeichert.",
+    savedMoved: " Alle Angemeldeten erhalten eine aktualisierte Einladung, die Warteliste einen Hinweis.",
+    savedGrown: " Wer von der Warteliste nachrückt, erhält eine E-Mail.",
     topic: "Thema", all: "alle", done: "Erledigt", markDone: "Als erledigt markieren", markedDone: "Als erledigt markiert.",
     reference: "Vorgangsnummer", template: "Art", to: "An", attempts: "Versuche", retry: "Erneut senden",
     retried: "Die E-Mail wird erneut verschickt.", suppressed: "Gesperrte Adressen", at: "Seit", unsuppress: "Wieder zulassen",
@@ -59,7 +61,9 @@
     position: "Place on the waiting list", csv: "Download the list as CSV", csvDone: "The list is downloaded.",
     cancelEvent: "Call off the event", cancelAsk: "Really call it off? Everyone signed up gets a mail.",
     cancelYes: "Yes, call it off", cancelNo: "Keep it", eventCancelled: "Called off – everyone signed up gets a mail.",
-    saveCapacity: "Change places", capacitySaved: "Saved – whoever moves up gets a mail.",
+    change: "Change the event", save: "Save changes", saved: "Saved.",
+    savedMoved: " Everyone with a place gets an updated invitation, the waiting list a notice.",
+    savedGrown: " Whoever moves up from the waiting list gets a mail.",
     topic: "Topic", all: "all", done: "Done", markDone: "Mark as done", markedDone: "Marked as done.",
     reference: "Reference", template: "Kind", to: "To", attempts: "Attempts", retry: "Send again",
     retried: "The mail is sent again.", suppressed: "Suppressed addresses", at: "Since", unsuppress: "Allow again",
@@ -353,35 +357,63 @@
     }
     return el("div", {"data-field": name}, el("label", {"for": id, text: label}), input);
   }
+  // local is an instant as a datetime-local field shows it, in the
+  // browser's time zone, where the coordinators are.
+  function local(iso) {
+    if (!iso) { return ""; }
+    var d = new Date(iso);
+    return new Date(d.getTime() - d.getTimezoneOffset() * 6e4).toISOString().slice(0, 16);
+  }
+  // eventForm is the form that creates an event (e null) or changes one;
+  // send stores the draft and says what happened.
+  function eventForm(e, submit, send) {
+    var form = el("form", {novalidate: true},
+      field("ev-title", t("title"), "text", "title"), field("ev-title-en", t("titleEn"), "text", "title"),
+      field("ev-description", t("description"), "textarea", "description"),
+      field("ev-starts", t("startsAt"), "datetime-local", "startsAt"), field("ev-ends", t("endsAt"), "datetime-local", "endsAt"),
+      field("ev-place", t("place"), "text", "location"), field("ev-address", t("address"), "text", "location"),
+      field("ev-capacity", t("capacity"), "number", "capacity"), field("ev-deadline", t("deadline"), "datetime-local", "registrationDeadline"),
+      field("ev-published", t("published"), "checkbox", "published"),
+      el("div", {"class": "actions"}, el("button", {type: "submit", id: "ev-submit"}, submit)));
+    var set = function (id, value) { form.querySelector("#" + id).value = value || ""; };
+    if (e) {
+      set("ev-title", e.title.de);
+      set("ev-title-en", e.title.en);
+      set("ev-description", e.description && e.description.de);
+      set("ev-starts", local(e.startsAt));
+      set("ev-ends", local(e.endsAt));
+      set("ev-place", e.location.name);
+      set("ev-address", e.location.address);
+      set("ev-capacity", String(e.capacity));
+      set("ev-deadline", local(e.registrationDeadline));
+      form.querySelector("#ev-published").checked = e.published;
+    }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var v = function (id) { return form.querySelector("#" + id).value; };
+      var iso = function (id) { return v(id) ? new Date(v(id)).toISOString() : undefined; };
+      var title = {de: v("ev-title")};
+      if (v("ev-title-en")) { title.en = v("ev-title-en"); }
+      var draft = {title: title, startsAt: iso("ev-starts"), endsAt: iso("ev-ends"),
+        location: {name: v("ev-place"), address: v("ev-address")}, capacity: Number(v("ev-capacity")) || 0,
+        registrationDeadline: iso("ev-deadline"), published: form.querySelector("#ev-published").checked};
+      if (v("ev-description")) { draft.description = {de: v("ev-description")}; }
+      view.querySelectorAll(".error-message").forEach(function (n) { n.remove(); });
+      send(draft).then(dropDrafts).catch(failed);
+    });
+    return form;
+  }
+
   function events() {
     return api("GET", "/events?limit=200").then(function (r) {
       view.append(el("h1", {text: t("events")}), table([t("title"), t("startsAt"), t("taken"), t("waiting"), t("status")], r.events.map(function (e) {
         return [link("/events/" + e.id, e.title.de), when(e.startsAt), e.confirmed + " / " + e.capacity, String(e.waiting),
           e.cancelled ? t("cancelled") : e.published ? t("open") : t("draft")];
       })));
-      var form = el("form", {novalidate: true},
-        field("ev-title", t("title"), "text", "title"), field("ev-title-en", t("titleEn"), "text", "title"),
-        field("ev-description", t("description"), "textarea", "description"),
-        field("ev-starts", t("startsAt"), "datetime-local", "startsAt"), field("ev-ends", t("endsAt"), "datetime-local", "endsAt"),
-        field("ev-place", t("place"), "text", "location"), field("ev-address", t("address"), "text", "location"),
-        field("ev-capacity", t("capacity"), "number", "capacity"), field("ev-deadline", t("deadline"), "datetime-local", "registrationDeadline"),
-        field("ev-published", t("published"), "checkbox", "published"),
-        el("div", {"class": "actions"}, el("button", {type: "submit"}, t("create"))));
-      form.addEventListener("submit", function (ev) {
-        ev.preventDefault();
-        var v = function (id) { return document.getElementById(id).value; };
-        var iso = function (id) { return v(id) ? new Date(v(id)).toISOString() : undefined; };
-        var title = {de: v("ev-title")};
-        if (v("ev-title-en")) { title.en = v("ev-title-en"); }
-        var draft = {title: title, startsAt: iso("ev-starts"), endsAt: iso("ev-ends"),
-          location: {name: v("ev-place"), address: v("ev-address")}, capacity: Number(v("ev-capacity")) || 0,
-          registrationDeadline: iso("ev-deadline"), published: document.getElementById("ev-published").checked};
-        if (v("ev-description")) { draft.description = {de: v("ev-description")}; }
-        view.querySelectorAll(".error-message").forEach(function (n) { n.remove(); });
-        api("POST", "/events", draft).then(function (e) {
-          dropDrafts();
+      var form = eventForm(null, t("create"), function (draft) {
+        return api("POST", "/events", draft).then(function (e) {
           go("/events/" + e.id).then(function () { say(t("createdEvent")); });
-        }).catch(failed);
+        });
       });
       view.append(el("h2", {text: t("create")}), form);
     });
@@ -393,21 +425,20 @@
       view.append(el("h1", {text: e.title.de + (e.cancelled ? " (" + t("cancelled") + ")" : "")}),
         el("p", {}, when(e.startsAt) + " · " + (e.location.name || "") + " · ", fillBar(e)));
       if (!e.cancelled) {
-        var cap = el("input", {id: "ev-capacity", type: "number", value: String(e.capacity)});
         var ask = el("div", {hidden: true, role: "group", "aria-label": t("cancelEvent")}, el("p", {text: t("cancelAsk")}),
           el("div", {"class": "actions"}, el("button", {type: "button", "class": "danger", id: "cancel-yes", on: function () {
             api("POST", "/events/" + id + "/cancel").then(function () { refresh().then(function () { say(t("eventCancelled")); }); }).catch(failed);
           }}, t("cancelYes")), el("button", {type: "button", "class": "secondary", on: function () { ask.hidden = true; }}, t("cancelNo"))));
-        view.append(el("div", {"data-field": "capacity"}, el("label", {"for": "ev-capacity", text: t("capacity")}), cap),
-          el("div", {"class": "actions"},
-            el("button", {type: "button", on: function () {
-              api("PATCH", "/events/" + id, {capacity: Number(cap.value)}).then(function () {
-                dropDrafts();
-                refresh().then(function () { say(t("capacitySaved")); });
-              }).catch(failed);
-            }}, t("saveCapacity")),
-            el("button", {type: "button", "class": "danger", id: "cancel-event", on: function () { ask.hidden = false; ask.querySelector("button").focus(); }}, t("cancelEvent"))),
-          ask);
+        view.append(el("h2", {text: t("change")}), eventForm(e, t("save"), function (draft) {
+          return api("PATCH", "/events/" + id, draft).then(function (after) {
+            var moved = after.startsAt !== e.startsAt || after.endsAt !== e.endsAt || after.location.name !== e.location.name ||
+              after.location.address !== e.location.address;
+            var grown = after.capacity > e.capacity && e.waiting > 0;
+            return refresh().then(function () { say(t("saved") + (moved ? t("savedMoved") : "") + (grown ? t("savedGrown") : "")); });
+          });
+        }), el("div", {"class": "actions"},
+          el("button", {type: "button", "class": "danger", id: "cancel-event", on: function () { ask.hidden = false; ask.querySelector("button").focus(); }}, t("cancelEvent"))),
+        ask);
       }
       view.append(el("h2", {text: t("attendees")}), el("div", {"class": "actions"}, el("button", {type: "button", id: "csv", on: function () {
         api("GET", "/events/" + id + "/registrations?format=csv", null, "text/csv").then(function (blob) {
