@@ -319,6 +319,30 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	})
 
+	step("mark a message done", func(t *testing.T) {
+		c.t = t
+		msg := url.Values{"name": {"Frage Steller"}, "email": {"frage@example.org"}, "topic": {"language-courses"},
+			"message": {"Gibt es Abendkurse?"}, "consent": {"on"}}
+		if resp, body := l.request(t, "POST", "/contact", "application/x-www-form-urlencoded", msg.Encode()); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("contact: %d %s", resp.StatusCode, body)
+		}
+		c.open("/console/messages?topic=language-courses")
+		row, err := chromedp.Run(c.tab.Context(), chromedp.Text(chromedp.CSS("#view tbody tr")))
+		if err != nil || !strings.Contains(row, "Sprachkurse") || !strings.Contains(row, "Gibt es Abendkurse?") {
+			t.Fatalf("the messages about language courses: %q (%v)", row, err)
+		}
+		if got := c.act("#view tbody button"); got != "Als erledigt markiert." {
+			t.Errorf("the console says %q", got)
+		}
+		var done struct {
+			Messages []struct{ Message, DoneBy string } `json:"messages"`
+		}
+		c.admin("/admin/messages?status=done", &done)
+		if len(done.Messages) != 1 || done.Messages[0].DoneBy != demoCoordinator {
+			t.Errorf("done messages: %+v", done.Messages)
+		}
+	})
+
 	step("every view", func(t *testing.T) {
 		c.t = t
 		for _, view := range []string{"/console", "/console/partners?status=approved", "/console/messages", "/console/mail", "/console/audit"} {

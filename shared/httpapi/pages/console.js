@@ -451,16 +451,29 @@
     });
   }
 
+  // choices are the configuration's labels for ids, from the public
+  // GET /options: configuration, not data.
+  function choices() {
+    return fetch(root + "/options?locale=" + (de ? "de" : "en"), {credentials: "omit"}).then(function (r) { return r.json(); });
+  }
+
   function messages() {
     var q = new URLSearchParams(location.search);
-    var status = q.get("status") || "open";
-    return api("GET", "/messages?status=" + status + "&limit=200").then(function (r) {
-      var pick = el("select", {id: "status-filter"});
-      ["open", "done"].forEach(function (s) { pick.append(el("option", {value: s, selected: s === status, text: t(s)})); });
-      pick.addEventListener("change", function () { go("/messages?status=" + pick.value); });
-      view.append(el("h1", {text: t("messages")}), el("label", {"for": "status-filter", text: t("status")}), pick,
-        table([t("created"), t("topic"), t("name"), t("email"), t("message"), t("reference"), ""], r.messages.map(function (m) {
-          return [when(m.createdAt), m.topic, m.name, m.email, m.message, m.reference, m.status === "done" ? t("done") :
+    var status = q.get("status") || "open", topic = q.get("topic") || "";
+    return Promise.all([choices(), api("GET", "/messages?status=" + status + (topic ? "&topic=" + encodeURIComponent(topic) : "") + "&limit=200")]).then(function (r) {
+      var labels = {};
+      r[0].topics.forEach(function (o) { labels[o.id] = o.label; });
+      var byStatus = el("select", {id: "status-filter"});
+      ["open", "done"].forEach(function (s) { byStatus.append(el("option", {value: s, selected: s === status, text: t(s)})); });
+      var byTopic = el("select", {id: "topic-filter"}, el("option", {value: "", text: t("all")}));
+      r[0].topics.forEach(function (o) { byTopic.append(el("option", {value: o.id, selected: o.id === topic, text: o.label})); });
+      var filter = function () { go("/messages?" + new URLSearchParams({status: byStatus.value, topic: byTopic.value})); };
+      byStatus.addEventListener("change", filter);
+      byTopic.addEventListener("change", filter);
+      view.append(el("h1", {text: t("messages")}), el("label", {"for": "topic-filter", text: t("topic")}), byTopic,
+        el("label", {"for": "status-filter", text: t("status")}), byStatus,
+        table([t("created"), t("topic"), t("name"), t("email"), t("message"), t("reference"), ""], r[1].messages.map(function (m) {
+          return [when(m.createdAt), labels[m.topic] || m.topic, m.name, m.email, m.message, m.reference, m.status === "done" ? t("done") :
             el("button", {type: "button", "class": "secondary", on: function () {
               api("POST", "/messages/" + m.id + "/done").then(function () { refresh().then(function () { say(t("markedDone")); }); }).catch(failed);
             }}, t("markDone"))];
