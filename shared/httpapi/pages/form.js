@@ -27,6 +27,15 @@
     el.setAttribute("aria-invalid", "true");
   }
 
+  function focusOn(input) {
+    return function (ev) {
+      ev.preventDefault();
+      input.focus();
+      var label = input.closest("[data-field]");
+      if (label) { label.scrollIntoView(); }
+    };
+  }
+
   // show draws what the server's page would: a summary linking to each
   // field, and the message above the field it is about.
   function show(form, problem) {
@@ -50,6 +59,9 @@
         var a = document.createElement("a");
         a.href = "#" + input.id;
         a.textContent = field.dataset.label + ": " + e.message;
+        // Browsers differ in whether a link to an input focuses it; the
+        // summary's links must, as GOV.UK's error summary does.
+        a.addEventListener("click", focusOn(input));
         li.appendChild(a);
         if (!field.querySelector(".error-message")) {
           var p = document.createElement("p");
