@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Login is how the coordinators' console gets a token for the admin API.
@@ -37,7 +38,8 @@ var consoleScript string
 var consoleHTML string
 
 var (
-	consolePage       = template.Must(template.New("console").Parse(consoleHTML))
+	// Parsed on first use, like the pages.
+	consolePage       = sync.OnceValue(func() *template.Template { return template.Must(template.New("console").Parse(consoleHTML)) })
 	consoleScriptHash = cspHash(consoleScript)
 	consoleStyleHash  = func() string {
 		_, css, _ := strings.Cut(consoleHTML, "<style>")
@@ -78,7 +80,7 @@ func (a *API) console(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := consolePage.Execute(&buf, d); err != nil {
+	if err := consolePage().Execute(&buf, d); err != nil {
 		a.log(r).ErrorContext(r.Context(), "page failed", "page", "console", "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
 		return

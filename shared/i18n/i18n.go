@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the Lambda image may lack zoneinfo; dates are shown in Berlin time
 )
@@ -28,26 +29,45 @@ type catalog struct {
 	Messages map[string]string `json:"messages"`
 }
 
-var catalogs = mustLoad()
+// catalogs holds one loader per language, found at init by file name
+// alone; a catalog is decoded on its first use, so a cold start pays only
+// for the languages it shows (decoding all of them took about 2 ms of every
+// function's init, issue 11).
+var catalogs = loaders()
 
-func mustLoad() map[string]catalog {
+func loaders() map[string]func() catalog {
 	entries, err := files.ReadDir("locales")
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail at run time
 	}
-	out := make(map[string]catalog, len(entries))
+	out := make(map[string]func() catalog, len(entries))
 	for _, e := range entries {
-		b, err := files.ReadFile(path.Join("locales", e.Name()))
-		if err != nil {
-			panic(err)
-		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			panic(fmt.Sprintf("i18n: %s: %v", e.Name(), err))
-		}
-		out[strings.TrimSuffix(e.Name(), ".json")] = c
+		name := e.Name()
+		out[strings.TrimSuffix(name, ".json")] = sync.OnceValue(func() catalog { return load(name) })
 	}
 	return out
+}
+
+// load decodes one embedded catalog. The files are embedded at build time
+// and a test decodes every one, so a failure here is a broken build.
+func load(name string) catalog {
+	b, err := files.ReadFile(path.Join("locales", name))
+	if err != nil {
+		panic(err)
+	}
+	var c catalog
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic(fmt.Sprintf("i18n: %s: %v", name, err))
+	}
+	return c
+}
+
+// get is locale's catalog, or the empty one for a language without texts.
+func get(locale string) catalog {
+	if loaded, ok := catalogs[locale]; ok {
+		return loaded()
+	}
+	return catalog{}
 }
 
 // Locales lists the supported languages, the default first.
@@ -69,11 +89,11 @@ func Supported(locale string) bool {
 }
 
 // Name is the language's name in itself ("Deutsch", "English").
-func Name(locale string) string { return catalogs[locale].Name }
+func Name(locale string) string { return get(locale).Name }
 
 // Dir is "rtl" or "ltr", for the dir attribute of pages and mails.
 func Dir(locale string) string {
-	if catalogs[locale].Dir == "rtl" {
+	if get(locale).Dir == "rtl" {
 		return "rtl"
 	}
 	return "ltr"
@@ -118,9 +138,9 @@ func base(tag string) string {
 // the key itself so a missing translation shows up instead of breaking a page.
 // Arguments fill {0}, {1}, … in order.
 func T(locale, key string, args ...string) string {
-	msg, ok := catalogs[locale].Messages[key]
-	if !ok {
-		msg, ok = catalogs[Default].Messages[key]
+	msg, ok := get(locale).Messages[key]
+	if !ok && locale != Default {
+		msg, ok = get(Default).Messages[key]
 	}
 	if !ok {
 		return key
@@ -136,14 +156,14 @@ func T(locale, key string, args ...string) string {
 // Has reports whether key exists in the default catalog; tests use it to
 // prove every language carries every key.
 func Has(locale, key string) bool {
-	_, ok := catalogs[locale].Messages[key]
+	_, ok := get(locale).Messages[key]
 	return ok
 }
 
 // Keys lists the keys of locale's catalog.
 func Keys(locale string) []string {
 	var out []string
-	for k := range catalogs[locale].Messages {
+	for k := range get(locale).Messages {
 		out = append(out, k)
 	}
 	slices.Sort(out)

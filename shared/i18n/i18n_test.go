@@ -173,6 +173,11 @@ func TestLocales(t *testing.T) {
 		if !i18n.Supported(l) {
 			t.Errorf("Supported(%q): got false, want true", l)
 		}
+		// Catalogs are decoded on first use: this decodes each one, so a
+		// broken file fails here rather than on a page.
+		if i18n.Name(l) == "" {
+			t.Errorf("Name(%q): got empty, want the language's own name", l)
+		}
 	}
 	for _, l := range []string{"", "xx", "de-DE", "EN"} {
 		if i18n.Supported(l) {
