@@ -362,7 +362,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	step("erase the person", func(t *testing.T) {
 		c.t = t
 		c.open("/console/people")
-		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#person"), "amal@example.org"), chromedp.Click(chromedp.CSS("#erase")),
+		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#person"), "amal@example.org"))
+		if got := c.act("#export"); !strings.HasPrefix(got, "Auskunft zu amal@example.org: ") || !strings.Contains(got, "registrations 1") {
+			t.Errorf("the export says %q", got)
+		}
+		c.tab.Do(chromedp.Click(chromedp.CSS("#erase")),
 			chromedp.WaitVisible(chromedp.CSS("#erase-yes")))
 		if got := c.act("#erase-yes"); !strings.HasPrefix(got, "Gelöscht: ") || !strings.Contains(got, "registrations 1") {
 			t.Errorf("the console says %q", got)
