@@ -8,11 +8,9 @@ import (
 	"strings"
 
 	"github.com/wartburgkreis/netzwerk/shared/apperr"
-	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/network"
-	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
 
 // formKind names a hosted form, so a post that fails validation can show
@@ -54,8 +52,6 @@ type formField struct {
 	// consent.
 	Kind         string
 	Autocomplete string
-	Optional     bool
-	MaxLen       int
 	Value        string
 	Options      []formOption
 	Error        string
@@ -113,7 +109,6 @@ func (f formField) Group() bool { return f.Kind == "radios" || f.Kind == "checkb
 type fieldSpec struct {
 	name, kind, autocomplete, hint string
 	optional                       bool
-	maxLen                         int
 	options                        []network.Choice
 }
 
@@ -122,33 +117,33 @@ func (a *API) formSpec(kind formKind) []fieldSpec {
 	switch kind {
 	case partnerForm:
 		return []fieldSpec{
-			{name: "organisation", kind: "text", autocomplete: "organization", maxLen: partner.MaxOrganisation},
+			{name: "organisation", kind: "text", autocomplete: "organization"},
 			{name: "organisationType", kind: "radios", options: c.OrganisationTypes},
-			{name: "contactName", kind: "text", autocomplete: "name", maxLen: partner.MaxName},
+			{name: "contactName", kind: "text", autocomplete: "name"},
 			{name: "email", kind: "email", autocomplete: "email", hint: "form.hint.email"},
 			{name: "phone", kind: "tel", autocomplete: "tel", optional: true},
 			{name: "website", kind: "url", autocomplete: "url", optional: true},
 			{name: "workingGroups", kind: "checkboxes", options: c.WorkingGroups, hint: "form.hint.choose"},
 			{name: "regionalNetworks", kind: "checkboxes", options: c.RegionalNetworks(), optional: true, hint: "form.hint.choose"},
-			{name: "message", kind: "textarea", optional: true, maxLen: partner.MaxMessage},
+			{name: "message", kind: "textarea", optional: true},
 			{name: "consent", kind: "consent"},
 		}
 	case contactForm:
 		return []fieldSpec{
-			{name: "name", kind: "text", autocomplete: "name", maxLen: contact.MaxName},
+			{name: "name", kind: "text", autocomplete: "name"},
 			{name: "email", kind: "email", autocomplete: "email", hint: "form.hint.email"},
 			{name: "phone", kind: "tel", autocomplete: "tel", optional: true},
 			{name: "topic", kind: "radios", options: c.Topics},
 			{name: "network", kind: "select", options: c.RegionalNetworks(), optional: true},
-			{name: "message", kind: "textarea", maxLen: contact.MaxMessage},
+			{name: "message", kind: "textarea"},
 			{name: "consent", kind: "consent"},
 		}
 	case eventForm:
 		return []fieldSpec{
-			{name: "name", kind: "text", autocomplete: "name", maxLen: event.MaxName},
+			{name: "name", kind: "text", autocomplete: "name"},
 			{name: "email", kind: "email", autocomplete: "email", hint: "form.hint.email"},
-			{name: "organisation", kind: "text", autocomplete: "organization", optional: true, maxLen: event.MaxOrganisation},
-			{name: "needs", kind: "textarea", optional: true, maxLen: event.MaxNeeds, hint: "form.hint.needs"},
+			{name: "organisation", kind: "text", autocomplete: "organization", optional: true},
+			{name: "needs", kind: "textarea", optional: true, hint: "form.hint.needs"},
 			{name: "consent", kind: "consent"},
 		}
 	}
@@ -169,7 +164,7 @@ func (a *API) fill(kind formKind, loc string, values url.Values, errs []apperr.F
 	var problems []formProblem
 	for i, s := range specs {
 		f := formField{
-			Name: s.name, Kind: s.kind, Autocomplete: s.autocomplete, Optional: s.optional, MaxLen: s.maxLen,
+			Name: s.name, Kind: s.kind, Autocomplete: s.autocomplete,
 			Label: fieldLabel(loc, s.name), Short: fieldLabel(loc, s.name), Value: values.Get(s.name), Error: messages[s.name],
 		}
 		if s.hint != "" {

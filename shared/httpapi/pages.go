@@ -119,12 +119,7 @@ func languages(r *http.Request, here, current string) []langLink {
 
 func (d pageData) Dir() string { return i18n.Dir(d.Locale) }
 
-func (d pageData) FieldLabel(field string) string {
-	if label := i18n.T(d.Locale, "field."+field); label != "field."+field {
-		return label
-	}
-	return field
-}
+func (d pageData) FieldLabel(field string) string { return fieldLabel(d.Locale, field) }
 
 func (d pageData) NetworkName() string { return d.Network.Name.In(d.Locale) }
 
@@ -147,12 +142,11 @@ func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name stri
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Language", d.Locale)
-	// Pages need no script and no third-party content; their one style
-	// sheet is inline and allowed by its hash. They may be framed by the
-	// network's own websites only.
-	// A form's script is allowed by its hash, and talks to this API only.
-	// A form may go on to the network's websites (the redirect after
-	// success), which form-action must allow as browsers check redirects.
+	// Pages load nothing from elsewhere: their one style sheet is inline
+	// and allowed by its hash, and so is a form's script, which talks to
+	// this API only. They may be framed by the network's own websites
+	// only, and a form may go on to them (the redirect after success),
+	// which form-action must allow as browsers check redirects too.
 	origins := "'self'"
 	for _, o := range a.Config.AllowedOrigins {
 		origins += " " + o
