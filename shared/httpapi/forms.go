@@ -229,12 +229,12 @@ func (a *API) showForm(w http.ResponseWriter, r *http.Request, kind formKind, st
 	switch kind {
 	case partnerForm:
 		d.Title = i18n.T(loc, "form.partner.title")
-		d.Here = root + "forms/partner"
+		d.Here = formPage(r, kind)
 		fv.Intro = i18n.T(loc, "form.partner.intro")
 		fv.Action, fv.Thanks, fv.Submit = root+"partners", root+"thanks/partner-application", i18n.T(loc, "form.partner.submit")
 	case contactForm:
 		d.Title = i18n.T(loc, "form.contact.title")
-		d.Here = root + "forms/contact"
+		d.Here = formPage(r, kind)
 		fv.Intro = i18n.T(loc, "form.contact.intro")
 		fv.Action, fv.Thanks, fv.Submit = root+"contact", root+"thanks/contact-received", i18n.T(loc, "form.contact.submit")
 		fv.Reference = true
@@ -260,6 +260,20 @@ func (a *API) showForm(w http.ResponseWriter, r *http.Request, kind formKind, st
 		d.Title = i18n.T(loc, "form.error.title", d.Title)
 	}
 	a.page(w, r, status, "form", d)
+}
+
+// formPage is where the form a post came from lives, for the language
+// switcher of the page that answers it; "" for a post from no hosted form.
+func formPage(r *http.Request, kind formKind) string {
+	switch kind {
+	case partnerForm:
+		return up(r) + "forms/partner"
+	case contactForm:
+		return up(r) + "forms/contact"
+	case eventForm:
+		return up(r) + "forms/events/" + url.PathEscape(r.PathValue("id"))
+	}
+	return ""
 }
 
 // eventCard is an event as the list and its own page show it.

@@ -473,6 +473,14 @@ func TestEventPages(t *testing.T) {
 		t.Error("the list shows an unpublished event")
 	}
 
+	// A post the event no longer takes is answered with a page whose
+	// language switcher leads back to the event's form.
+	late := url.Values{"name": {"Zu Spät"}, "email": {"spaet@example.org"}, "consent": {"on"}, "locale": {"de"}}
+	r := f.do(t, "POST", "/events/"+closed.ID+"/registrations", "application/x-www-form-urlencoded", []byte(late.Encode()))
+	if r.status != http.StatusConflict || !strings.Contains(string(r.body), `href="../../forms/events/`+closed.ID+`?lang=en"`) {
+		t.Errorf("a late sign-up: %d, and no way to the form in another language: %.2000s", r.status, r.body)
+	}
+
 	tests := []struct {
 		id     string
 		status int
