@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/digest"
@@ -35,7 +34,9 @@ type kind struct {
 	link string
 	// attach, if set, adds attachments (the calendar invitation).
 	attach func(r *Renderer, m outbox.Mail) ([]mail.Attachment, error)
-	// body names the templates when the mail shares another's; their
+	// text writes the text part above its footer.
+	text func(w *strings.Builder, v view)
+	// body names the HTML template when the mail shares another's; its
 	// intro text is then chosen by the mail's own template name.
 	body string
 }
@@ -52,45 +53,56 @@ var kinds = map[string]kind{
 	"partner.confirm": {
 		subject: func(v view) string { return v.T("mail.partner.confirm.subject", v.NetworkName) },
 		link:    "/partners/confirm?token=",
+		text:    partnerConfirmText,
 	},
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
+		text:    partnerReviewText,
 	},
 	"partner.inreview": {
 		subject: func(v view) string { return v.T("mail.partner.inreview.subject", v.NetworkName) },
+		text:    partnerInReviewText,
 	},
 	"partner.approved": {
 		subject: func(v view) string { return v.T("mail.partner.approved.subject", v.NetworkName) },
+		text:    partnerDecisionText("mail.partner.approved.intro", "mail.partner.decision.note", "mail.partner.approved.next"),
 	},
 	"partner.rejected": {
 		subject: func(v view) string { return v.T("mail.partner.rejected.subject", v.NetworkName) },
+		text:    partnerDecisionText("mail.partner.rejected.intro", "mail.partner.decision.reason", "mail.partner.rejected.contact"),
 	},
 	"contact.inbox": {
 		subject: func(v view) string {
 			return v.T("mail.contact.inbox.subject", v.Data["reference"], v.Data["topic"], v.Data["name"])
 		},
+		text: contactInboxText,
 	},
 	"contact.ack": {
 		subject: func(v view) string { return v.T("mail.contact.ack.subject", v.Data["reference"]) },
+		text:    contactAckText,
 	},
 	"event.confirmed": {
 		subject: func(v view) string { return v.T("mail.event.confirmed.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
+		text:    eventConfirmedText,
 	},
 	"event.waitlisted": {
 		subject: func(v view) string { return v.T("mail.event.waitlisted.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
+		text:    eventWaitlistedText,
 	},
 	"event.promoted": {
 		subject: func(v view) string { return v.T("mail.event.promoted.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
 		body:    "event.confirmed", // the same mail with another intro
+		text:    eventConfirmedText,
 	},
 	"event.reminder": {
 		subject: func(v view) string { return v.T("mail.event.reminder.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
+		text:    eventReminderText,
 	},
 	// The coordinators' daily digest: German only, like the inbox it
 	// goes to, so its text lives in its templates.
@@ -99,10 +111,12 @@ var kinds = map[string]kind{
 			d, _ := time.Parse(time.DateOnly, v.Data["day"])
 			return "Tagesübersicht " + v.NetworkName + " vom " + d.Format("02.01.2006")
 		},
+		text: digestText,
 	},
 	"event.cancelled": {
 		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
+		text:    eventCancelledText,
 	},
 	// The coordinators changed the event's time or place: a new invitation
 	// replaces the old one, and a fresh cancel link for whom it no longer
@@ -111,11 +125,13 @@ var kinds = map[string]kind{
 		subject: func(v view) string { return v.T("mail.event.updated.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
+		text:    eventUpdatedText,
 	},
 	// The coordinators called the event off.
 	"event.called-off": {
 		subject: func(v view) string { return v.T("mail.event.called-off.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
+		text:    eventCalledOffText,
 	},
 }
 
@@ -123,7 +139,6 @@ var kinds = map[string]kind{
 type Renderer struct {
 	Config *network.Config
 	Keys   *secret.Keys
-	text   *texttemplate.Template
 	html   *htmltemplate.Template
 }
 
@@ -132,20 +147,16 @@ var _ outbox.Renderer = (*Renderer)(nil)
 // New parses the templates once, at start-up.
 func New(cfg *network.Config, keys *secret.Keys) (*Renderer, error) {
 	funcs := map[string]any{"lines": lines, "button": button}
-	text, err := texttemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("mail text templates: %w", err)
-	}
 	html, err := htmltemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("mail html templates: %w", err)
 	}
 	for name := range kinds {
-		if text.Lookup(bodyOf(name)+".txt") == nil || html.Lookup(bodyOf(name)+".html") == nil {
-			return nil, fmt.Errorf("mail %s: text or html template missing", name)
+		if html.Lookup(bodyOf(name)+".html") == nil {
+			return nil, fmt.Errorf("mail %s: html template missing", name)
 		}
 	}
-	return &Renderer{Config: cfg, Keys: keys, text: text, html: html}, nil
+	return &Renderer{Config: cfg, Keys: keys, html: html}, nil
 }
 
 // view is what templates see.
@@ -250,10 +261,11 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 		v.Link = strings.TrimRight(cfg.PublicBaseURL, "/") + k.link +
 			url.QueryEscape(r.Keys.Token(m.TokenNonce)) + "&locale=" + locale
 	}
-	var text, html bytes.Buffer
-	if err := r.text.ExecuteTemplate(&text, bodyOf(m.Template)+".txt", v); err != nil {
-		return mail.Message{}, fmt.Errorf("render %s text: %w", m.Template, err)
-	}
+	var text strings.Builder
+	k.text(&text, v)
+	footerText(&text, v)
+	text.WriteString("\n")
+	var html bytes.Buffer
 	if err := r.html.ExecuteTemplate(&html, bodyOf(m.Template)+".html", v); err != nil {
 		return mail.Message{}, fmt.Errorf("render %s html: %w", m.Template, err)
 	}
