@@ -193,10 +193,7 @@ func TestGolden(t *testing.T) {
 		if c.config != nil {
 			c.config(cfg)
 		}
-		r, err := mailtext.New(cfg, keys)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := mailtext.New(cfg, keys)
 		for _, l := range i18n.Locales() {
 			t.Run(c.name+"/"+l, func(t *testing.T) {
 				m := c.mail
@@ -209,6 +206,46 @@ func TestGolden(t *testing.T) {
 				testenv.Golden(t, filepath.Join(dir, l+".txt"), []byte("Subject: "+strconv.Quote(msg.Subject)+"\n\n"+msg.Text))
 				testenv.Golden(t, filepath.Join(dir, l+".html"), []byte(msg.HTML))
 			})
+		}
+	}
+}
+
+// Whatever field a person typed into, the HTML part never carries it as
+// markup: every value of every mail, the digest's names and ids too, is
+// replaced by one that tries to open a tag and leave an attribute, and
+// none of it may come through unescaped.
+func TestHostileInEveryField(t *testing.T) {
+	hostile := func(field string) string { return `<i>` + field + `"'&` }
+	r := mailtext.New(testenv.Config(t), testenv.Keys(t))
+	summary, err := json.Marshal(digest.Summary{
+		Reviews: []digest.Review{{ID: hostile("review.id"), Organisation: hostile("review.organisation"), New: true}},
+		Events:  []digest.Event{{ID: hostile("event.id"), Title: hostile("event.title"), Waiting: 1, NewSignups: 1}},
+		Topics:  []digest.Topic{{ID: hostile("topic.id"), Label: hostile("topic.label"), New: 1}},
+		Parked:  1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range goldenCases() {
+		m := c.mail
+		m.Data = map[string]string{}
+		for k := range c.mail.Data {
+			m.Data[k] = hostile(k)
+		}
+		if m.Template == "digest.daily" {
+			m.Data["summary"] = string(summary)
+		}
+		for _, l := range i18n.Locales() {
+			m.Locale = l
+			msg, err := r.Render(m)
+			if err != nil {
+				t.Fatalf("%s/%s: Render: %v", c.name, l, err)
+			}
+			for _, raw := range []string{"<i>", `"'`, `'&`} {
+				if strings.Contains(msg.HTML, raw) {
+					t.Errorf("%s/%s: html carries %q unescaped:\n%s", c.name, l, raw, msg.HTML)
+				}
+			}
 		}
 	}
 }
