@@ -140,10 +140,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := mailtext.New(cfg, keys)
-	if err != nil {
-		return nil, err
-	}
+	renderer := mailtext.New(cfg, keys)
 	s.Deliverer = notify.NewDeliverer(store, renderer, sender, cfg, log)
 	s.Deliverer.Now = now
 

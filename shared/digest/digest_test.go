@@ -70,10 +70,7 @@ func TestDailyDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	renderer, err := mailtext.New(cfg, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	renderer := mailtext.New(cfg, keys)
 	send := func(t *testing.T, want int) string {
 		t.Helper()
 		before := len(*mails)

@@ -479,10 +479,7 @@ func (s *flakySender) Send(_ context.Context, env mail.Envelope) error {
 func TestDelivererEndToEnd(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	renderer, err := mailtext.New(e.cfg, e.keys)
-	if err != nil {
-		t.Fatalf("renderer: %v", err)
-	}
+	renderer := mailtext.New(e.cfg, e.keys)
 	sender := &flakySender{failures: 2}
 	d := notify.NewDeliverer(e.store, renderer, sender, e.cfg, slog.New(slog.DiscardHandler))
 	d.Now = e.clock.Now

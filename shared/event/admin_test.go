@@ -317,10 +317,7 @@ func TestTimeChangeSendsUpdatedInvitations(t *testing.T) {
 	if _, err := e.svc.Cancel(context.Background(), e.link(e.mailsSince(len(*e.mails) - 1)[0])); err != nil {
 		t.Fatal(err) // Dieter leaves the waiting list: he hears nothing more
 	}
-	renderer, err := mailtext.New(e.cfg, e.keys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	renderer := mailtext.New(e.cfg, e.keys)
 	svc := e.admin(1) // one registration per batch: four batches
 
 	t.Run("title and publishing send nothing", func(t *testing.T) {

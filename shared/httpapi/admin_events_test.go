@@ -233,10 +233,7 @@ func TestAdminEventPatch(t *testing.T) {
 	})
 
 	t.Run("a new time: updated invitations", func(t *testing.T) {
-		renderer, err := mailtext.New(f.config, f.keys)
-		if err != nil {
-			t.Fatal(err)
-		}
+		renderer := mailtext.New(f.config, f.keys)
 		f.clock.Advance(time.Hour)
 		n := len(*f.mails)
 		starts := f.clock.Now().Add(12 * 24 * time.Hour).Truncate(time.Hour)

@@ -23,10 +23,7 @@ import (
 // mails with a real iCalendar parser: the registration's UID, the sequence,
 // the method and the event's instants across the change to summer time.
 func TestInvitationAttachment(t *testing.T) {
-	r, err := mailtext.New(testenv.Config(t), testenv.Keys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mailtext.New(testenv.Config(t), testenv.Keys(t))
 	start := time.Date(2026, 3, 29, 7, 0, 0, 0, time.UTC) // 09:00 in Berlin, the first day of summer time
 	end := start.Add(2 * time.Hour)
 	tests := []struct {
@@ -115,10 +112,7 @@ func TestInvitationAttachment(t *testing.T) {
 // TestInvitationFileName: the calendar file is named in the mail's
 // language, which the mail writer encodes (RFC 2231) where it is not ASCII.
 func TestInvitationFileName(t *testing.T) {
-	r, err := mailtext.New(testenv.Config(t), testenv.Keys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mailtext.New(testenv.Config(t), testenv.Keys(t))
 	start := time.Date(2026, 6, 3, 15, 0, 0, 0, time.UTC)
 	tests := []struct {
 		locale, template, want string

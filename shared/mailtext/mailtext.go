@@ -1,19 +1,18 @@
 // Package mailtext writes the mails: it turns a waiting outbox mail into a
-// message in the recipient's language, text and HTML, from templates that
-// escape everything a person typed.
+// message in the recipient's language, text and HTML. Each mail is a pair
+// of plain Go functions rather than templates (text/template's reflection
+// would keep every exported method of the SDK clients in the binary); the
+// HTML ones write everything a person typed through shared/render, which
+// escapes it.
 package mailtext
 
 import (
-	"bytes"
-	"embed"
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/digest"
@@ -22,11 +21,9 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/mail"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/render"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
-
-//go:embed templates
-var files embed.FS
 
 // kind describes one mail: its subject and the data it needs.
 type kind struct {
@@ -35,74 +32,93 @@ type kind struct {
 	link string
 	// attach, if set, adds attachments (the calendar invitation).
 	attach func(r *Renderer, m outbox.Mail) ([]mail.Attachment, error)
-	// body names the templates when the mail shares another's; their
-	// intro text is then chosen by the mail's own template name.
-	body string
-}
-
-// bodyOf is the name of the templates that write mails of template name.
-func bodyOf(name string) string {
-	if b := kinds[name].body; b != "" {
-		return b
-	}
-	return name
+	// text writes the text part above its footer, html the HTML part
+	// between the layout's top and bottom.
+	text func(w *strings.Builder, v view)
+	html func(h *render.HTML, v view)
 }
 
 var kinds = map[string]kind{
 	"partner.confirm": {
 		subject: func(v view) string { return v.T("mail.partner.confirm.subject", v.NetworkName) },
 		link:    "/partners/confirm?token=",
+		text:    partnerConfirmText,
+		html:    partnerConfirmHTML,
 	},
 	"partner.review": {
 		subject: func(v view) string { return v.T("mail.partner.review.subject", v.Data["organisation"]) },
+		text:    partnerReviewText,
+		html:    partnerReviewHTML,
 	},
 	"partner.inreview": {
 		subject: func(v view) string { return v.T("mail.partner.inreview.subject", v.NetworkName) },
+		text:    partnerInReviewText,
+		html:    partnerInReviewHTML,
 	},
 	"partner.approved": {
 		subject: func(v view) string { return v.T("mail.partner.approved.subject", v.NetworkName) },
+		text:    partnerDecisionText("mail.partner.approved.intro", "mail.partner.decision.note", "mail.partner.approved.next"),
+		html:    partnerDecisionHTML("mail.partner.approved.intro", "mail.partner.decision.note", "mail.partner.approved.next"),
 	},
 	"partner.rejected": {
 		subject: func(v view) string { return v.T("mail.partner.rejected.subject", v.NetworkName) },
+		text:    partnerDecisionText("mail.partner.rejected.intro", "mail.partner.decision.reason", "mail.partner.rejected.contact"),
+		html:    partnerDecisionHTML("mail.partner.rejected.intro", "mail.partner.decision.reason", "mail.partner.rejected.contact"),
 	},
 	"contact.inbox": {
 		subject: func(v view) string {
 			return v.T("mail.contact.inbox.subject", v.Data["reference"], v.Data["topic"], v.Data["name"])
 		},
+		text: contactInboxText,
+		html: contactInboxHTML,
 	},
 	"contact.ack": {
 		subject: func(v view) string { return v.T("mail.contact.ack.subject", v.Data["reference"]) },
+		text:    contactAckText,
+		html:    contactAckHTML,
 	},
 	"event.confirmed": {
 		subject: func(v view) string { return v.T("mail.event.confirmed.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
+		text:    eventConfirmedText,
+		html:    eventConfirmedHTML,
 	},
 	"event.waitlisted": {
 		subject: func(v view) string { return v.T("mail.event.waitlisted.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
+		text:    eventWaitlistedText,
+		html:    eventWaitlistedHTML,
 	},
 	"event.promoted": {
 		subject: func(v view) string { return v.T("mail.event.promoted.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
-		body:    "event.confirmed", // the same mail with another intro
+		// the same mail as event.confirmed with another intro
+		text: eventConfirmedText,
+		html: eventConfirmedHTML,
 	},
 	"event.reminder": {
 		subject: func(v view) string { return v.T("mail.event.reminder.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
+		text:    eventReminderText,
+		html:    eventReminderHTML,
 	},
 	// The coordinators' daily digest: German only, like the inbox it
-	// goes to, so its text lives in its templates.
+	// goes to, so its text lives in its writers.
 	"digest.daily": {
 		subject: func(v view) string {
 			d, _ := time.Parse(time.DateOnly, v.Data["day"])
 			return "Tagesübersicht " + v.NetworkName + " vom " + d.Format("02.01.2006")
 		},
+		text: digestText,
+		html: digestHTML,
 	},
 	"event.cancelled": {
 		subject: func(v view) string { return v.T("mail.event.cancelled.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
+		text:    eventCancelledText,
+		html:    eventCancelledHTML,
 	},
 	// The coordinators changed the event's time or place: a new invitation
 	// replaces the old one, and a fresh cancel link for whom it no longer
@@ -111,11 +127,15 @@ var kinds = map[string]kind{
 		subject: func(v view) string { return v.T("mail.event.updated.subject", v.Data["eventTitle"]) },
 		link:    "/registrations/cancel?token=",
 		attach:  (*Renderer).invitation,
+		text:    eventUpdatedText,
+		html:    eventUpdatedHTML,
 	},
 	// The coordinators called the event off.
 	"event.called-off": {
 		subject: func(v view) string { return v.T("mail.event.called-off.subject", v.Data["eventTitle"]) },
 		attach:  (*Renderer).invitation,
+		text:    eventCalledOffText,
+		html:    eventCalledOffHTML,
 	},
 }
 
@@ -123,32 +143,16 @@ var kinds = map[string]kind{
 type Renderer struct {
 	Config *network.Config
 	Keys   *secret.Keys
-	text   *texttemplate.Template
-	html   *htmltemplate.Template
 }
 
 var _ outbox.Renderer = (*Renderer)(nil)
 
-// New parses the templates once, at start-up.
-func New(cfg *network.Config, keys *secret.Keys) (*Renderer, error) {
-	funcs := map[string]any{"lines": lines, "button": button}
-	text, err := texttemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.txt")
-	if err != nil {
-		return nil, fmt.Errorf("mail text templates: %w", err)
-	}
-	html, err := htmltemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("mail html templates: %w", err)
-	}
-	for name := range kinds {
-		if text.Lookup(bodyOf(name)+".txt") == nil || html.Lookup(bodyOf(name)+".html") == nil {
-			return nil, fmt.Errorf("mail %s: text or html template missing", name)
-		}
-	}
-	return &Renderer{Config: cfg, Keys: keys, text: text, html: html}, nil
+// New is the renderer of a deployment's mails.
+func New(cfg *network.Config, keys *secret.Keys) *Renderer {
+	return &Renderer{Config: cfg, Keys: keys}
 }
 
-// view is what templates see.
+// view is what the writers see.
 type view struct {
 	Locale      string
 	Template    string // the mail's template name, e.g. event.promoted
@@ -212,15 +216,6 @@ func zoneOf(data map[string]string) *time.Location {
 // name, isolated in right-to-left text so its punctuation stays with it.
 func (v view) Typed(field string) string { return i18n.Isolate(v.Locale, v.Data[field]) }
 
-// lines splits free text so templates can keep its line breaks without
-// marking it safe.
-func lines(s string) []string { return strings.Split(s, "\n") }
-
-// button is what the button template needs: a link and its label.
-func button(link, label string) map[string]string {
-	return map[string]string{"Link": link, "Label": label}
-}
-
 // Render implements outbox.Renderer.
 func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 	k, ok := kinds[m.Template]
@@ -250,13 +245,16 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 		v.Link = strings.TrimRight(cfg.PublicBaseURL, "/") + k.link +
 			url.QueryEscape(r.Keys.Token(m.TokenNonce)) + "&locale=" + locale
 	}
-	var text, html bytes.Buffer
-	if err := r.text.ExecuteTemplate(&text, bodyOf(m.Template)+".txt", v); err != nil {
-		return mail.Message{}, fmt.Errorf("render %s text: %w", m.Template, err)
-	}
-	if err := r.html.ExecuteTemplate(&html, bodyOf(m.Template)+".html", v); err != nil {
-		return mail.Message{}, fmt.Errorf("render %s html: %w", m.Template, err)
-	}
+	var text strings.Builder
+	k.text(&text, v)
+	footerText(&text, v)
+	text.WriteString("\n")
+	var html render.HTML
+	topHTML(&html, v)
+	html.Raw("\n")
+	k.html(&html, v)
+	bottomHTML(&html, v)
+	html.Raw("\n")
 	msg := mail.Message{
 		From:    netmail.Address{Name: cfg.Sender.Name.In(locale), Address: cfg.Sender.Address},
 		Subject: k.subject(v),

@@ -34,10 +34,7 @@ func setup(t *testing.T) (*mailtext.Renderer, *network.Config, *secret.Keys) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := mailtext.New(cfg, keys)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	r := mailtext.New(cfg, keys)
 	return r, cfg, keys
 }
 

@@ -84,10 +84,7 @@ func newSweepEnv(t *testing.T) *sweepEnv {
 	// Its OnMail appends without a lock, and two sweepers write at once
 	// here; the tests read the outbox from the table instead.
 	e.store.OnMail = nil
-	renderer, err := mailtext.New(e.cfg, testenv.Keys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	renderer := mailtext.New(e.cfg, testenv.Keys(t))
 	e.log = slog.New(slog.NewJSONHandler(&lockedWriter{w: e.logs}, nil))
 	e.d = notify.NewDeliverer(e.store, renderer, e.sender, e.cfg, e.log)
 	e.d.Now = e.clock.Now
