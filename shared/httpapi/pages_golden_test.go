@@ -78,12 +78,12 @@ func pageCases() []pageCase {
 			if len(p.Errors) > 0 {
 				title = i18n.T(loc, "page.problems.title")
 			}
-			a.page(w, r, p.Status, "problem", pageData{Locale: loc, Title: title, Problem: &p, Here: here})
+			a.page(w, r, p.Status, problemBody, pageData{Locale: loc, Title: title, Problem: &p, Here: here})
 		}
 	}
 	thanks := func(name, reference string) func(a *API, w http.ResponseWriter, loc string) {
 		return func(a *API, w http.ResponseWriter, loc string) {
-			a.page(w, getRequest(loc), http.StatusOK, "thanks", pageData{
+			a.page(w, getRequest(loc), http.StatusOK, thanksBody, pageData{
 				Locale: loc, Title: i18n.T(loc, "page.thanks."+name+".title"),
 				Text: i18n.T(loc, "page.thanks."+name+".text"), Reference: reference,
 			})
@@ -91,7 +91,7 @@ func pageCases() []pageCase {
 	}
 	confirm := func(key, action string, done bool) func(a *API, w http.ResponseWriter, loc string) {
 		return func(a *API, w http.ResponseWriter, loc string) {
-			a.page(w, getRequest(loc), http.StatusOK, "confirm", pageData{
+			a.page(w, getRequest(loc), http.StatusOK, confirmBody, pageData{
 				Locale: loc,
 				Title:  i18n.T(loc, key+".title"),
 				Text:   i18n.T(loc, key+".text", i18n.Isolate(loc, pageQuote+" "+pageTag), i18n.Isolate(loc, pageBidi)),
@@ -152,7 +152,7 @@ func pageCases() []pageCase {
 			if len(errs) > 0 {
 				r = postRequest(loc)
 			}
-			a.page(w, r, http.StatusOK, "form", d)
+			a.page(w, r, http.StatusOK, formBody, d)
 		}
 	}
 	fullEvent := &eventCard{
@@ -171,7 +171,7 @@ func pageCases() []pageCase {
 	}
 	events := func(cards ...eventCard) func(a *API, w http.ResponseWriter, loc string) {
 		return func(a *API, w http.ResponseWriter, loc string) {
-			a.page(w, getRequest(loc), http.StatusOK, "events", pageData{
+			a.page(w, getRequest(loc), http.StatusOK, eventsBody, pageData{
 				Locale: loc, Title: i18n.T(loc, "form.events.title"), Here: "../forms/events",
 				Feed: "../events.ics?locale=" + loc + "&x=<'\"+>", Events: cards,
 			})
