@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
 	_ "embed"
-	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
-	"sync"
+
+	"github.com/wartburgkreis/netzwerk/shared/render"
 )
 
 // Login is how the coordinators' console gets a token for the admin API.
@@ -34,18 +33,9 @@ var consoleViews = []string{"partners", "events", "messages", "mail", "people", 
 //go:embed pages/console.js
 var consoleScript string
 
-//go:embed pages/console.html
-var consoleHTML string
-
 var (
-	// Parsed on first use, like the pages.
-	consolePage       = sync.OnceValue(func() *template.Template { return template.Must(template.New("console").Parse(consoleHTML)) })
 	consoleScriptHash = cspHash(consoleScript)
-	consoleStyleHash  = func() string {
-		_, css, _ := strings.Cut(consoleHTML, "<style>")
-		css, _, _ = strings.Cut(css, "</style>")
-		return cspHash(css)
-	}()
+	consoleStyleHash  = cspHash(consoleStyle)
 )
 
 func (a *API) consoleRoutes(rt *router) {
@@ -68,22 +58,13 @@ func (a *API) console(w http.ResponseWriter, r *http.Request) {
 	if locale(r, "") != "de" {
 		loc = "en"
 	}
-	d := struct {
-		Locale, Network, Authorize, Token, Logout, ClientID, Dev string
-		Script                                                   template.JS
-	}{Locale: loc, Network: a.Config.Name.In(loc), ClientID: a.Login.ClientID, Dev: a.Login.Dev, Script: template.JS(consoleScript)}
+	var authorize, token, logout string
 	connect := "'self'"
 	if a.Login.Domain != "" {
-		d.Authorize, d.Token, d.Logout = a.Login.Domain+"/oauth2/authorize", a.Login.Domain+"/oauth2/token", a.Login.Domain+"/logout"
+		authorize, token, logout = a.Login.Domain+"/oauth2/authorize", a.Login.Domain+"/oauth2/token", a.Login.Domain+"/logout"
 		if u, err := url.Parse(a.Login.Domain); err == nil {
 			connect += " " + u.Scheme + "://" + u.Host
 		}
-	}
-	var buf bytes.Buffer
-	if err := consolePage().Execute(&buf, d); err != nil {
-		a.log(r).ErrorContext(r.Context(), "page failed", "page", "console", "err", err)
-		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -93,5 +74,45 @@ func (a *API) console(w http.ResponseWriter, r *http.Request) {
 		"; connect-src "+connect+"; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.WriteString(w, consoleShell(loc, a.Config.Name.In(loc), authorize, token, logout, a.Login.ClientID, a.Login.Dev))
+}
+
+// consoleShell is the console's page. The login's endpoints sit in data-
+// attributes (plain ones, not URLs: the script reads them) and the texts
+// are the two languages' own.
+func consoleShell(loc, network, authorize, token, logout, client, dev string) string {
+	de := loc == "de"
+	pick := func(german, english render.Markup) render.Markup {
+		if de {
+			return german
+		}
+		return english
+	}
+	var h render.HTML
+	h.Raw(`<!DOCTYPE html>` + "\n" + `<html lang="`)
+	h.Text(loc)
+	h.Raw(`" dir="ltr">` + "\n" + `<head>` + "\n" + `<meta charset="utf-8">` + "\n" +
+		`<meta name="viewport" content="width=device-width, initial-scale=1">` + "\n" +
+		`<meta name="robots" content="noindex">` + "\n" + `<title>` + pick("Koordination", "Coordination") + ` – `)
+	h.Text(network)
+	h.Raw(`</title>` + "\n" + `<style>` + consoleStyle + `</style>` + "\n" + `</head>` + "\n" + `<body`)
+	for _, a := range []struct {
+		name  render.Markup
+		value string
+	}{{"authorize", authorize}, {"token", token}, {"logout", logout}, {"client", client}, {"dev", dev}} {
+		h.Raw(" data-" + a.name + `="`)
+		h.Text(a.value)
+		h.Raw(`"`)
+	}
+	h.Raw(`>` + "\n" + `<header>` + "\n" + `<p class="network">`)
+	h.Text(network)
+	h.Raw(`</p>` + "\n" + `<nav id="nav" aria-label="` + pick("Bereiche", "Sections") + `" hidden><ul></ul></nav>` + "\n" +
+		`<span id="who"></span>` + "\n" + `<button type="button" id="logout" hidden></button>` + "\n" + `</header>` + "\n" +
+		`<main id="main" tabindex="-1">` + "\n" + `<noscript><p>` +
+		pick("Die Konsole braucht JavaScript: sie hält die Anmeldung nur im Speicher dieses Tabs.",
+			"The console needs JavaScript: it keeps the login only in this tab's memory.") +
+		`</p></noscript>` + "\n" + `<div id="status" class="status" role="status" aria-live="polite"></div>` + "\n" +
+		`<div id="view"></div>` + "\n" + `</main>` + "\n" + `<script>` + render.Markup(consoleScript) + `</script>` + "\n" +
+		`</body>` + "\n" + `</html>` + "\n")
+	return h.String()
 }

@@ -143,7 +143,7 @@ func (a *API) cancelPage(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": p.Registration.Status, "event": a.view(p.Event, loc)})
 		return
 	}
-	a.page(w, r, http.StatusOK, "confirm", pageData{
+	a.page(w, r, http.StatusOK, confirmBody, pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.event.cancel.title"),
 		Text:   i18n.T(loc, "page.event.cancel.text", i18n.Isolate(loc, p.Event.Title.In(loc)), i18n.FormatTimeIn(loc, p.Event.StartsAt, p.Event.Zone())),

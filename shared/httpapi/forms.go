@@ -259,7 +259,7 @@ func (a *API) showForm(w http.ResponseWriter, r *http.Request, kind formKind, st
 	if len(problems) > 0 {
 		d.Title = i18n.T(loc, "form.error.title", d.Title)
 	}
-	a.page(w, r, status, "form", d)
+	a.page(w, r, status, formBody, d)
 }
 
 // formPage is where the form a post came from lives, for the language
@@ -348,7 +348,7 @@ func (a *API) eventsPage(w http.ResponseWriter, r *http.Request) {
 	for _, e := range events {
 		d.Events = append(d.Events, a.card(e, loc, root))
 	}
-	a.page(w, r, http.StatusOK, "events", d)
+	a.page(w, r, http.StatusOK, eventsBody, d)
 }
 
 // formScriptFile serves the forms' script to the county's own pages, for

@@ -65,7 +65,7 @@ func (a *API) thanks(w http.ResponseWriter, r *http.Request) {
 	if ref := r.URL.Query().Get("reference"); name == "contact-received" && contact.ValidReference(ref) {
 		d.Reference = ref
 	}
-	a.page(w, r, http.StatusOK, "thanks", d)
+	a.page(w, r, http.StatusOK, thanksBody, d)
 }
 
 // seeOther sends a form poster to its thank-you page. The Location is

@@ -1,46 +1,20 @@
 package httpapi
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"embed"
+	_ "embed"
 	"encoding/base64"
-	"html/template"
+	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"sync"
 
 	"github.com/wartburgkreis/netzwerk/shared/i18n"
 	"github.com/wartburgkreis/netzwerk/shared/network"
+	"github.com/wartburgkreis/netzwerk/shared/render"
 )
 
-//go:embed pages/*.html
-var pageFiles embed.FS
-
-// pages are parsed on first use rather than at init: a cold start that
-// answers JSON never pays for them (about 0.8 ms of init, issue 11). They
-// are embedded at build time and a test renders each, so Must cannot fail
-// in a deployment.
-var pages = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("").Funcs(template.FuncMap{
-		"t":   i18n.T,
-		"iso": i18n.Isolate,
-	}).ParseFS(pageFiles, "pages/*.html"))
-})
-
-// styleHash is the CSP source of the pages' inline style sheet: the
-// sha256 of what stands between <style> and </style> in the layout, which
-// holds no template actions, so it is rendered as written.
-var styleHash = func() string {
-	b, err := pageFiles.ReadFile("pages/layout.html")
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	_, css, _ := strings.Cut(string(b), "<style>")
-	css, _, _ = strings.Cut(css, "</style>")
-	return cspHash(css)
-}()
+// styleHash is the CSP source of the pages' inline style sheet.
+var styleHash = cspHash(pageStyle)
 
 // formScript makes the forms submit with fetch and show problems in place;
 // every form works the same without it. Pages carry it inline, allowed by
@@ -56,7 +30,7 @@ func cspHash(s string) string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-// pageData is what every page template sees.
+// pageData is what every page shows.
 type pageData struct {
 	Locale  string
 	Title   string
@@ -83,7 +57,6 @@ type pageData struct {
 	Events    []eventCard
 	Feed      string
 	AllEvents string
-	Script    template.JS
 }
 
 // langLink is one entry of the language switcher.
@@ -91,8 +64,6 @@ type langLink struct {
 	Locale, Name, Href string
 	Current            bool
 }
-
-func (l langLink) Dir() string { return i18n.Dir(l.Locale) }
 
 // languages is the switcher: the same page in every language, each name in
 // its own language and script. A page that answers a POST has no URL to
@@ -117,27 +88,19 @@ func languages(r *http.Request, here, current string) []langLink {
 	return out
 }
 
-func (d pageData) Dir() string { return i18n.Dir(d.Locale) }
-
-func (d pageData) FieldLabel(field string) string { return fieldLabel(d.Locale, field) }
-
-func (d pageData) NetworkName() string { return d.Network.Name.In(d.Locale) }
-
-// page renders a full HTML page. Pages work without JavaScript, carry the
-// language and direction of their text, and are never cached: they may show
-// what a person typed.
-func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
+// page renders a full HTML page: the layout around what body writes.
+// Pages work without JavaScript, carry the language and direction of their
+// text, and are never cached: they may show what a person typed.
+func (a *API) page(w http.ResponseWriter, r *http.Request, status int, body func(*render.HTML, pageData), d pageData) {
 	d.Network = a.Config
 	d.Languages = languages(r, d.Here, d.Locale)
-	if d.Form != nil {
-		d.Script = template.JS(formScript)
-	}
-	var buf bytes.Buffer
-	if err := pages().ExecuteTemplate(&buf, name+".html", d); err != nil {
-		a.log(r).ErrorContext(r.Context(), "page failed", "page", name, "err", err)
-		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-		return
-	}
+	var doc render.HTML
+	pageTop(&doc, d)
+	doc.Raw("\n")
+	body(&doc, d)
+	doc.Raw("\n")
+	pageBottom(&doc, d)
+	doc.Raw("\n")
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -159,5 +122,5 @@ func (a *API) page(w http.ResponseWriter, r *http.Request, status int, name stri
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.WriteString(w, doc.String())
 }

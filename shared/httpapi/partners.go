@@ -100,7 +100,7 @@ func (a *API) confirmPartnerPage(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": string(app.Status)})
 		return
 	}
-	a.page(w, r, http.StatusOK, "confirm", pageData{
+	a.page(w, r, http.StatusOK, confirmBody, pageData{
 		Locale: loc,
 		Title:  i18n.T(loc, "page.partner.confirm.title"),
 		// Typed and configured names are isolated, so a Latin name ending

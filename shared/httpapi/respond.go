@@ -203,7 +203,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if len(p.Errors) > 0 {
 			title = i18n.T(loc, "page.problems.title")
 		}
-		a.page(w, r, p.Status, "problem", pageData{Locale: loc, Title: title, Problem: &p, Here: formPage(r, state(r).form)})
+		a.page(w, r, p.Status, problemBody, pageData{Locale: loc, Title: title, Problem: &p, Here: formPage(r, state(r).form)})
 		return
 	}
 	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")

@@ -46,6 +46,12 @@ func (h *HTML) URL(s string) {
 // so it cannot leave the URL, then escaped.
 func (h *HTML) URLPart(s string) { h.Text(normalizeURL(s)) }
 
+// URLQuery writes s as a value in the query or fragment of a quoted URL
+// attribute, after a constant "?name=" or "#": every byte but letters,
+// digits and "-._~" is percent-encoded, as html/template does there, so s
+// cannot add a parameter or leave the URL.
+func (h *HTML) URLQuery(s string) { h.b.WriteString(encodeURL(s, false)) }
+
 // String is the document written so far.
 func (h *HTML) String() string { return h.b.String() }
 
@@ -77,13 +83,18 @@ func safeURL(s string) bool {
 // delimiter of RFC 3986, and keeps valid escapes: spaces, quotes,
 // parentheses, non-ASCII bytes and a stray "%" are encoded; "?", "&", "#"
 // and "%41" stay.
-func normalizeURL(s string) string {
+func normalizeURL(s string) string { return encodeURL(s, true) }
+
+// encodeURL percent-encodes s; normalize keeps RFC 3986's delimiters and
+// valid escapes, as in a whole URL, rather than encoding them, as in one
+// query value.
+func encodeURL(s string, normalize bool) string {
 	const hex = "0123456789abcdef"
 	var b strings.Builder
 	written := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if urlKeeps(c) || c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+		if unreserved(c) || normalize && (delimiter(c) || c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])) {
 			continue
 		}
 		if written == 0 {
@@ -102,14 +113,18 @@ func normalizeURL(s string) string {
 	return b.String()
 }
 
-// urlKeeps reports whether normalizeURL leaves c as it is.
-func urlKeeps(c byte) bool {
+// unreserved reports whether c is unreserved in RFC 3986: never encoded.
+func unreserved(c byte) bool {
 	switch {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
 	}
-	return strings.IndexByte("!#$&*+,/:;=?@[]-._~", c) >= 0
+	return strings.IndexByte("-._~", c) >= 0
 }
+
+// delimiter reports whether c is one of RFC 3986's delimiters that
+// html/template keeps in a whole URL (not the quote or parentheses).
+func delimiter(c byte) bool { return strings.IndexByte("!#$&*+,/:;=?@[]", c) >= 0 }
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

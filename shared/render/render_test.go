@@ -13,13 +13,17 @@ var reference = htmltemplate.Must(htmltemplate.New("").Parse(
 	`{{define "text"}}<p>{{.}}</p>{{end}}` +
 		`{{define "attr"}}<th align="{{.}}">{{end}}` +
 		`{{define "url"}}<a href="{{.}}">{{end}}` +
-		`{{define "mailto"}}<a href="mailto:{{.}}">{{end}}`))
+		`{{define "mailto"}}<a href="mailto:{{.}}">{{end}}` +
+		`{{define "query"}}<a href="/x?lang={{.}}">{{end}}` +
+		`{{define "fragment"}}<a href="#{{.}}">{{end}}`))
 
 var writers = map[string]func(*HTML, string){
-	"text":   func(h *HTML, s string) { h.Raw("<p>"); h.Text(s); h.Raw("</p>") },
-	"attr":   func(h *HTML, s string) { h.Raw(`<th align="`); h.Text(s); h.Raw(`">`) },
-	"url":    func(h *HTML, s string) { h.Raw(`<a href="`); h.URL(s); h.Raw(`">`) },
-	"mailto": func(h *HTML, s string) { h.Raw(`<a href="mailto:`); h.URLPart(s); h.Raw(`">`) },
+	"text":     func(h *HTML, s string) { h.Raw("<p>"); h.Text(s); h.Raw("</p>") },
+	"attr":     func(h *HTML, s string) { h.Raw(`<th align="`); h.Text(s); h.Raw(`">`) },
+	"url":      func(h *HTML, s string) { h.Raw(`<a href="`); h.URL(s); h.Raw(`">`) },
+	"mailto":   func(h *HTML, s string) { h.Raw(`<a href="mailto:`); h.URLPart(s); h.Raw(`">`) },
+	"query":    func(h *HTML, s string) { h.Raw(`<a href="/x?lang=`); h.URLQuery(s); h.Raw(`">`) },
+	"fragment": func(h *HTML, s string) { h.Raw(`<a href="#`); h.URLQuery(s); h.Raw(`">`) },
 }
 
 var hostile = []string{
@@ -47,7 +51,7 @@ var hostile = []string{
 }
 
 // What the writers write is what html/template wrote for the same string,
-// byte for byte, in every context the mails use.
+// byte for byte, in every context the mails and pages use.
 func TestSameAsHTMLTemplate(t *testing.T) {
 	for name, write := range writers {
 		for _, s := range hostile {
