@@ -134,13 +134,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	ok := true
+	tab := c.tab
 	step := func(name string, fn func(t *testing.T)) {
 		// A step builds on the ones before it: after a failure the rest
-		// would only wait for what never comes.
-		ok = ok && t.Run(name, fn)
+		// would only wait for what never comes. Each reports through its
+		// own t, in the tab the steps share.
+		ok = ok && t.Run(name, func(t *testing.T) {
+			c.t, c.tab = t, tab.For(t)
+			fn(t)
+		})
 	}
 	step("without a login, the login and no data", func(t *testing.T) {
-		c.t = t
 		c.open("/console/partners")
 		html, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[string](`document.body.innerText`))
 		if err != nil {
@@ -152,7 +156,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("log in and approve the application", func(t *testing.T) {
-		c.t = t
 		c.tab.Do(chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#view table")))
 		// The coordinators' mail about the application leads to it.
 		var link string
@@ -203,7 +206,6 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	var eventID string
 	step("create an event", func(t *testing.T) {
-		c.t = t
 		c.open("/console/events")
 		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#ev-title"), "AG Wohnen im Dezember"),
 			chromedp.SetValue(chromedp.CSS("#ev-starts"), "2026-12-20T18:00"), chromedp.SetValue(chromedp.CSS("#ev-ends"), "2026-12-20T20:00"),
@@ -228,7 +230,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("someone signs up through the public form and shows in the list", func(t *testing.T) {
-		c.t = t
 		public := testenv.NewTab(t)
 		public.Open(l.url + "/forms/events/" + eventID + "?lang=de")
 		public.Do(chromedp.SendKeys(chromedp.CSS("#f-name"), "Amal Beispiel"), chromedp.SendKeys(chromedp.CSS("#f-email"), "amal@example.org"),
@@ -248,7 +249,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("download the attendee list", func(t *testing.T) {
-		c.t = t
 		dir := t.TempDir()
 		events := true
 		err := chromedp.Do(c.tab.Context(), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -282,7 +282,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("move the event to another place", func(t *testing.T) {
-		c.t = t
 		c.open("/console/events/" + eventID)
 		c.tab.Do(chromedp.Evaluate[chromedp.Void](`document.getElementById("ev-place").value = ""`), chromedp.SendKeys(chromedp.CSS("#ev-place"), "Bürgerhaus Bad Salzungen"))
 		if got := c.act("#ev-submit"); !strings.HasPrefix(got, "Gespeichert. Alle Angemeldeten erhalten eine aktualisierte Einladung") {
@@ -302,7 +301,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("call the event off", func(t *testing.T) {
-		c.t = t
 		c.tab.Do(chromedp.Click(chromedp.CSS("#cancel-event")), chromedp.WaitVisible(chromedp.CSS("#cancel-yes")))
 		if got := c.act("#cancel-yes"); got != "Abgesagt – alle Angemeldeten erhalten eine E-Mail." {
 			t.Errorf("the console says %q", got)
@@ -320,7 +318,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("mark a message done", func(t *testing.T) {
-		c.t = t
 		msg := url.Values{"name": {"Frage Steller"}, "email": {"frage@example.org"}, "topic": {"language-courses"},
 			"message": {"Gibt es Abendkurse?"}, "consent": {"on"}}
 		if resp, body := l.request(t, "POST", "/contact", "application/x-www-form-urlencoded", msg.Encode()); resp.StatusCode != http.StatusSeeOther {
@@ -344,7 +341,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("every view", func(t *testing.T) {
-		c.t = t
 		for _, view := range []string{"/console", "/console/partners?status=approved", "/console/messages", "/console/mail", "/console/audit"} {
 			c.open(view)
 		}
@@ -360,7 +356,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	step("erase the person", func(t *testing.T) {
-		c.t = t
 		c.open("/console/people")
 		c.tab.Do(chromedp.SendKeys(chromedp.CSS("#person"), "amal@example.org"))
 		if got := c.act("#export"); !strings.HasPrefix(got, "Auskunft zu amal@example.org: ") || !strings.Contains(got, "registrations 1") {

@@ -179,6 +179,10 @@ type Tab struct {
 	ctx context.Context
 }
 
+// For is the same tab reporting to t, for a subtest that goes on where its
+// parent's tab stands (a login kept in the tab's session storage, say).
+func (tab *Tab) For(t testing.TB) *Tab { return &Tab{t: t, ctx: tab.ctx} }
+
 // Context is the tab's chromedp context, for actions the helpers here do
 // not cover.
 func (tab *Tab) Context() context.Context { return tab.ctx }
