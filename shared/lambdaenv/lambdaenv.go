@@ -34,6 +34,21 @@ type Env struct {
 	Log    *slog.Logger
 	AWS    aws.Config
 	Store  *dynamo.Store
+	// warming are the connections being opened (awsenv.Warm); Main waits
+	// for them only before the first invocation, so the handshakes, which
+	// mostly wait on the network, overlap each other and the rest of init.
+	warming []func()
+}
+
+// Warming adds a connection being opened, by its wait, to those the first
+// invocation waits for.
+func (e *Env) Warming(wait func()) { e.warming = append(e.warming, wait) }
+
+// Warmed waits until every connection being opened is open or given up.
+func (e *Env) Warmed() {
+	for _, wait := range e.warming {
+		wait()
+	}
 }
 
 // Load reads the environment: TABLE_NAME, HASH_KEY_SECRET_ARN (the
@@ -77,11 +92,10 @@ func Load(ctx context.Context) (*Env, error) {
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
-	// The DynamoDB connection is opened while the secret is read: both are
-	// handshakes that mostly wait on the network.
-	warmed := warmDynamoDB(db)
+	// The DynamoDB connection is opened while the secret is read and the
+	// function builds its handler.
+	warming := warmDynamoDB(db)
 	key, err := hashKey(ctx, secretsmanager.NewFromConfig(awsCfg))
-	warmed()
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +104,12 @@ func Load(ctx context.Context) (*Env, error) {
 		return nil, fmt.Errorf("hash key: %w", err)
 	}
 	return &Env{
-		Config: cfg,
-		Keys:   keys,
-		Log:    lambdacontext.NewLogger(),
-		AWS:    awsCfg,
-		Store:  NewStore(db, table, cfg, keys),
+		Config:  cfg,
+		Keys:    keys,
+		Log:     lambdacontext.NewLogger(),
+		AWS:     awsCfg,
+		Store:   NewStore(db, table, cfg, keys),
+		warming: []func(){warming},
 	}, nil
 }
 
@@ -160,5 +175,6 @@ func Main(build func(*Env) (any, error)) {
 		slog.Error("start", "err", err)
 		os.Exit(1)
 	}
+	env.Warmed()
 	lambda.Start(handler)
 }

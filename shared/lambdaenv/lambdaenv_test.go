@@ -2,6 +2,7 @@ package lambdaenv_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,5 +49,18 @@ func TestHashKey(t *testing.T) {
 				t.Errorf("key %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestWarmedWaitsForEveryConnection: the first invocation waits for every
+// connection init started to open, whichever package started it.
+func TestWarmedWaitsForEveryConnection(t *testing.T) {
+	var env lambdaenv.Env
+	var waited []string
+	env.Warming(func() { waited = append(waited, "dynamodb") })
+	env.Warming(func() { waited = append(waited, "sesv2") })
+	env.Warmed()
+	if want := []string{"dynamodb", "sesv2"}; !slices.Equal(waited, want) {
+		t.Errorf("waited for %v, want %v", waited, want)
 	}
 }

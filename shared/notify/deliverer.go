@@ -23,9 +23,9 @@ import (
 // set comes from SES_CONFIGURATION_SET.
 func FromEnv(env *lambdaenv.Env) (*outbox.Deliverer, error) {
 	client := sesv2.NewFromConfig(env.AWS)
-	// The SES connection is opened during init, so the first mail does
-	// not wait for the handshake.
-	warmSES(client)()
+	// The SES connection is opened during init, beside the DynamoDB one,
+	// so the first mail does not wait for the handshake.
+	env.Warming(warmSES(client))
 	renderer := mailtext.New(env.Config, env.Keys)
 	ses := sesmail.New(client, os.Getenv("SES_CONFIGURATION_SET"))
 	return NewDeliverer(env.Store, renderer, ses, env.Config, env.Log), nil
