@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/id"
@@ -28,16 +27,7 @@ func (a *API) submitContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if wantsHTML(r) {
-		if to := a.allowedRedirect(state(r).values.Get("redirect")); to != "" {
-			// The website's own thank-you page may show the reference too.
-			u, _ := url.Parse(to) // allowedRedirect parsed it
-			q := u.Query()
-			q.Set("reference", m.Reference)
-			u.RawQuery = q.Encode()
-			redirect(w, u.String())
-			return
-		}
-		seeOther(w, r, "contact-received", loc, "reference", m.Reference)
+		a.thankYou(w, r, "contact-received", loc, "reference", m.Reference)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": m.ID, "status": "received", "reference": m.Reference})

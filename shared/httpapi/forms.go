@@ -225,16 +225,14 @@ func (a *API) showForm(w http.ResponseWriter, r *http.Request, kind formKind, st
 	root := up(r)
 	fields, problems := a.fill(kind, loc, values, errs)
 	fv := &formView{Fields: fields, Problems: problems, Redirect: a.allowedRedirect(values.Get("redirect"))}
-	d := pageData{Locale: loc, Form: fv}
+	d := pageData{Locale: loc, Form: fv, Here: formPage(r, kind)}
 	switch kind {
 	case partnerForm:
 		d.Title = i18n.T(loc, "form.partner.title")
-		d.Here = formPage(r, kind)
 		fv.Intro = i18n.T(loc, "form.partner.intro")
 		fv.Action, fv.Thanks, fv.Submit = root+"partners", root+"thanks/partner-application", i18n.T(loc, "form.partner.submit")
 	case contactForm:
 		d.Title = i18n.T(loc, "form.contact.title")
-		d.Here = formPage(r, kind)
 		fv.Intro = i18n.T(loc, "form.contact.intro")
 		fv.Action, fv.Thanks, fv.Submit = root+"contact", root+"thanks/contact-received", i18n.T(loc, "form.contact.submit")
 		fv.Reference = true
@@ -246,7 +244,7 @@ func (a *API) showForm(w http.ResponseWriter, r *http.Request, kind formKind, st
 		}
 		card := a.card(e, loc, root)
 		d.Event, d.Title = &card, card.Title
-		d.Here, d.AllEvents = card.Link, root+"forms/events?lang="+loc
+		d.AllEvents = root + "forms/events?lang=" + loc
 		fv.Action, fv.Thanks, fv.Submit = root+"events/"+url.PathEscape(e.ID)+"/registrations", root+"thanks/event-received", i18n.T(loc, "form.event.submit")
 		if !card.Open {
 			d.Form = nil

@@ -80,6 +80,28 @@ func seeOther(w http.ResponseWriter, r *http.Request, page, loc string, more ...
 	redirect(w, up(r)+"thanks/"+page+"?"+q.Encode())
 }
 
+// thankYou sends a form poster to the thank-you page, or back to the
+// county's own website where the form asked for it (an allowed redirect),
+// with the same extra parameters: the website's page may show the contact
+// reference too.
+func (a *API) thankYou(w http.ResponseWriter, r *http.Request, page, loc string, more ...string) {
+	to := a.allowedRedirect(state(r).values.Get("redirect"))
+	if to == "" {
+		seeOther(w, r, page, loc, more...)
+		return
+	}
+	if len(more) > 0 {
+		u, _ := url.Parse(to) // allowedRedirect parsed it
+		q := u.Query()
+		for i := 0; i+1 < len(more); i += 2 {
+			q.Set(more[i], more[i+1])
+		}
+		u.RawQuery = q.Encode()
+		to = u.String()
+	}
+	redirect(w, to)
+}
+
 func redirect(w http.ResponseWriter, to string) {
 	w.Header().Set("Location", to)
 	w.WriteHeader(http.StatusSeeOther)

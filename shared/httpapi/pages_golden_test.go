@@ -15,18 +15,6 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
-// Hostile values for what people type and what a configuration may hold:
-// markup, both quotes, ampersands, the plus html/template escapes, bidi
-// overrides and Arabic text, line breaks and text far longer than a line.
-const (
-	pageTag   = `<script>alert("x")</script>`
-	pageQuote = `O'Brien & Söhne "GmbH" + Co <b>`
-	pageBidi  = "\u202eevil\u202c مؤسسة الأمل 123"
-	pageLines = "Erste Zeile <img src=x onerror=alert(4)>\nZweite Zeile & mehr\r\nDritte 'Zeile'\n\n"
-)
-
-var pageLong = strings.Repeat("Sehr lange Nachricht ohne Umbruch & mit <Zeichen> ", 20)
-
 // pageCase is one page, rendered in every language.
 type pageCase struct {
 	name string // the golden files' folder
@@ -45,11 +33,11 @@ func hostileConfig(c *network.Config) {
 	}
 	c.Phone = "+49 3695 <615803> & 'x'"
 	c.Privacy.URL = "javascript:alert(document.cookie)"
-	c.Privacy.Consent = network.Text{"de": "Ich stimme zu <a href=x>&</a> " + pageQuote, "ar": pageBidi}
+	c.Privacy.Consent = network.Text{"de": "Ich stimme zu <a href=x>&</a> " + testenv.HostileQuote, "ar": testenv.HostileBidi}
 	c.WebsiteURL = " JavaScript:alert('site')"
-	c.OrganisationTypes[0].Label = network.Text{"de": pageTag, "en": pageQuote}
+	c.OrganisationTypes[0].Label = network.Text{"de": testenv.HostileTag, "en": testenv.HostileQuote}
 	c.OrganisationTypes[1].ID = `id" onclick="x`
-	c.Topics[0].Label = network.Text{"de": pageBidi}
+	c.Topics[0].Label = network.Text{"de": testenv.HostileBidi}
 }
 
 func getRequest(loc string) *http.Request {
@@ -63,9 +51,9 @@ func postRequest(loc string) *http.Request {
 // pageCases covers every page and each branch of it.
 func pageCases() []pageCase {
 	fieldErrors := []apperr.FieldError{
-		{Field: "organisation", Code: "required", Message: "Bitte " + pageTag},
-		{Field: "email", Code: "invalid", Message: pageQuote},
-		{Field: "consent", Code: "required", Message: pageBidi},
+		{Field: "organisation", Code: "required", Message: "Bitte " + testenv.HostileTag},
+		{Field: "email", Code: "invalid", Message: testenv.HostileQuote},
+		{Field: "consent", Code: "required", Message: testenv.HostileBidi},
 		{Field: "unknown<field>", Code: "duplicate", Message: "zweimal & mehr"},
 	}
 	problemPage := func(p problem, post bool, here string) func(a *API, w http.ResponseWriter, loc string) {
@@ -94,8 +82,8 @@ func pageCases() []pageCase {
 			a.page(w, getRequest(loc), http.StatusOK, confirmBody, pageData{
 				Locale: loc,
 				Title:  i18n.T(loc, key+".title"),
-				Text:   i18n.T(loc, key+".text", i18n.Isolate(loc, pageQuote+" "+pageTag), i18n.Isolate(loc, pageBidi)),
-				Token:  `tok"en'<&>+` + pageBidi,
+				Text:   i18n.T(loc, key+".text", i18n.Isolate(loc, testenv.HostileQuote+" "+testenv.HostileTag), i18n.Isolate(loc, testenv.HostileBidi)),
+				Token:  `tok"en'<&>+` + testenv.HostileBidi,
 				Action: action,
 				Button: i18n.T(loc, key+".button"),
 				Done:   doneText(done, loc, key+".done"),
@@ -103,18 +91,18 @@ func pageCases() []pageCase {
 		}
 	}
 	hostileValues := url.Values{
-		"organisation":     {pageQuote + " " + pageTag},
+		"organisation":     {testenv.HostileQuote + " " + testenv.HostileTag},
 		"organisationType": {"association"},
-		"contactName":      {pageBidi},
-		"name":             {pageBidi + `"><script>x</script>`},
+		"contactName":      {testenv.HostileBidi},
+		"name":             {testenv.HostileBidi + `"><script>x</script>`},
 		"email":            {`o'brien+netz@example.org"><b>`},
 		"phone":            {"+49 3695 615803"},
 		"website":          {"javascript:alert(1)"},
 		"workingGroups":    {"language", "nonexistent"},
 		"topic":            {"language-courses"},
 		"network":          {"eisenach"},
-		"message":          {"</textarea><script>alert(1)</script>" + pageLines + pageLong},
-		"needs":            {pageLines},
+		"message":          {"</textarea><script>alert(1)</script>" + testenv.HostileLines + testenv.HostileLong},
+		"needs":            {testenv.HostileLines},
 		"consent":          {"on"},
 	}
 	form := func(kind formKind, values url.Values, errs []apperr.FieldError, redirect string, ev *eventCard, closed bool) func(a *API, w http.ResponseWriter, loc string) {
@@ -156,9 +144,9 @@ func pageCases() []pageCase {
 		}
 	}
 	fullEvent := &eventCard{
-		ID: "01jn8a<0000>&0000000000009a", Title: pageQuote + " " + pageTag, Description: pageLines + pageBidi + pageLong,
+		ID: "01jn8a<0000>&0000000000009a", Title: testenv.HostileQuote + " " + testenv.HostileTag, Description: testenv.HostileLines + testenv.HostileBidi + testenv.HostileLong,
 		When: "Sa., 21. März 2026, 10:00 <MEZ>", Deadline: "Anmeldung bis 20. März & später",
-		Place: "Bürgerhaus \"Alte Schule\" & Café", Address: pageBidi + "\nMarkt 1, 99817 Eisenach", Online: "javascript:alert(1)",
+		Place: "Bürgerhaus \"Alte Schule\" & Café", Address: testenv.HostileBidi + "\nMarkt 1, 99817 Eisenach", Online: "javascript:alert(1)",
 		Seats: "3 Plätze frei <!>", Open: true, Link: "../forms/events/01jn8a%3C0000%3E&0000000000009a",
 	}
 	bareEvent := &eventCard{
@@ -166,7 +154,7 @@ func pageCases() []pageCase {
 		Seats: "Warteliste", Open: true, Link: "../forms/events/01jn8a000000000000000000ev",
 	}
 	closedEvent := &eventCard{
-		ID: "01jn8a000000000000000000cl", Title: pageBidi, When: "Di., 24. März 2026, 09:00", Online: "https://meet.example.org/x",
+		ID: "01jn8a000000000000000000cl", Title: testenv.HostileBidi, When: "Di., 24. März 2026, 09:00", Online: "https://meet.example.org/x",
 		Seats: "Anmeldung geschlossen", Link: "../forms/events/01jn8a000000000000000000cl",
 	}
 	events := func(cards ...eventCard) func(a *API, w http.ResponseWriter, loc string) {
@@ -190,7 +178,7 @@ func pageCases() []pageCase {
 	return []pageCase{
 		{name: "problem-fields", render: problemPage(problem{Status: 422, Title: "x", Errors: fieldErrors}, false, "")},
 		{name: "problem-fields-hostile-config", config: hostileConfig, render: problemPage(problem{Status: 422, Errors: fieldErrors}, true, "../forms/partner")},
-		{name: "problem-detail", render: problemPage(problem{Status: 404, Detail: pageQuote + " " + pageTag + pageLines}, false, "")},
+		{name: "problem-detail", render: problemPage(problem{Status: 404, Detail: testenv.HostileQuote + " " + testenv.HostileTag + testenv.HostileLines}, false, "")},
 		{name: "problem-detail-post", render: problemPage(problem{Status: 503, Detail: "Bitte später <noch einmal>"}, true, "")},
 		{name: "thanks-partner-application", render: thanks("partner-application", "")},
 		{name: "thanks-partner-confirmed", render: thanks("partner-confirmed", "")},

@@ -30,11 +30,7 @@ func (a *API) registerPartner(w http.ResponseWriter, r *http.Request) {
 // address, never to whoever submitted it.
 func (a *API) received(w http.ResponseWriter, r *http.Request, thanks, loc string) {
 	if wantsHTML(r) {
-		if to := a.allowedRedirect(state(r).values.Get("redirect")); to != "" {
-			redirect(w, to)
-			return
-		}
-		seeOther(w, r, thanks, loc)
+		a.thankYou(w, r, thanks, loc)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "received"})

@@ -17,18 +17,6 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
-// Hostile values for what people type: markup, both quotes, ampersands,
-// the plus html/template escapes, bidi overrides and Arabic text, line
-// breaks of every kind and text far longer than a line.
-const (
-	hostileTag   = `<script>alert("x")</script>`
-	hostileQuote = `O'Brien & Söhne "GmbH" + Co <b>`
-	hostileBidi  = "\u202eevil\u202c مؤسسة الأمل 123"
-	hostileLines = "Erste Zeile <img src=x onerror=alert(4)>\nZweite Zeile & mehr\r\nDritte 'Zeile'\n\n"
-)
-
-var hostileLong = strings.Repeat("Sehr lange Nachricht ohne Umbruch & mit <Zeichen> ", 20)
-
 // goldenCase is one mail, rendered in every language.
 type goldenCase struct {
 	name string // the golden files' folder
@@ -64,41 +52,41 @@ func goldenCases() []goldenCase {
 
 	application := map[string]string{
 		"applicationId":    "01jn8a0000000000000000000c",
-		"organisation":     hostileQuote + " " + hostileTag,
+		"organisation":     testenv.HostileQuote + " " + testenv.HostileTag,
 		"organisationType": "Verein oder Initiative",
-		"contactName":      hostileBidi,
+		"contactName":      testenv.HostileBidi,
 		"email":            "o'brien+netz@example.org",
 		"phone":            "+49 3695 615803",
 		"website":          "https://example.org/a b/ä?x=1&y='2'",
 		"workingGroups":    "AG Sprache, AG Arbeit & Ausbildung",
 		"regionalNetworks": "Regionales Netzwerk Eisenach",
-		"message":          hostileLines + hostileLong,
+		"message":          testenv.HostileLines + testenv.HostileLong,
 		"applicantLocale":  "ar",
 		"createdAt":        "2026-03-29T00:30:00Z",
 		"consentAt":        "2026-10-25T00:30:00Z",
 		"consentVersion":   "2026-02-27",
 		"expiresAt":        "2026-03-29T00:30:00Z",
-		"reason":           hostileLines + hostileTag,
+		"reason":           testenv.HostileLines + testenv.HostileTag,
 	}
 	contact := map[string]string{
 		"reference":      "K-7F3A-92QX",
-		"topic":          "Sprachkurse & " + hostileTag,
+		"topic":          "Sprachkurse & " + testenv.HostileTag,
 		"network":        "Netzwerk Eisenach <b>",
-		"name":           hostileBidi,
+		"name":           testenv.HostileBidi,
 		"email":          `"quoted"@example.org`,
 		"phone":          "+49 (0)3691 <123>",
 		"senderLocale":   "fa",
 		"receivedAt":     "2026-10-25T00:30:00Z",
 		"consentAt":      "2026-10-25T00:30:00Z",
 		"consentVersion": "2026-02-27",
-		"message":        hostileLines + hostileLong,
+		"message":        testenv.HostileLines + testenv.HostileLong,
 	}
 	event := map[string]string{
 		"registrationId":  "01jn8a0000000000000000001c",
 		"status":          "confirmed",
 		"sequence":        "2",
 		"position":        "3",
-		"eventTitle":      hostileQuote + " " + hostileBidi,
+		"eventTitle":      testenv.HostileQuote + " " + testenv.HostileBidi,
 		"eventStartsAt":   "2026-03-29T00:30:00Z",
 		"eventEndsAt":     "2026-03-29T02:30:00Z",
 		"timeZone":        "Europe/Berlin",
@@ -116,11 +104,11 @@ func goldenCases() []goldenCase {
 	full := digest.Summary{
 		Since: created.Add(-24 * time.Hour),
 		Reviews: []digest.Review{
-			{ID: "01jn8a000000000000000000r1", Organisation: hostileQuote, ConfirmedAt: created.Add(-3 * time.Hour), New: true},
-			{ID: "id with space/ä", Organisation: hostileTag, ConfirmedAt: created.Add(-72 * time.Hour)},
+			{ID: "01jn8a000000000000000000r1", Organisation: testenv.HostileQuote, ConfirmedAt: created.Add(-3 * time.Hour), New: true},
+			{ID: "id with space/ä", Organisation: testenv.HostileTag, ConfirmedAt: created.Add(-72 * time.Hour)},
 		},
 		Events: []digest.Event{
-			{ID: "01jn8a000000000000000000e1", Title: hostileBidi, StartsAt: created.Add(48 * time.Hour), Capacity: 20, Confirmed: 20, Waiting: 4, NewSignups: 2},
+			{ID: "01jn8a000000000000000000e1", Title: testenv.HostileBidi, StartsAt: created.Add(48 * time.Hour), Capacity: 20, Confirmed: 20, Waiting: 4, NewSignups: 2},
 			{ID: "01jn8a000000000000000000e2", Title: "Sprachcafé", StartsAt: created.Add(96 * time.Hour), Capacity: 12, Confirmed: 3},
 		},
 		Topics: []digest.Topic{{ID: "language-courses", Label: "Sprachkurse & <mehr>", New: 2}, {ID: "other", Label: "Sonstiges", New: 1}},

@@ -72,6 +72,14 @@ func lines(h *render.HTML, s string) {
 	}
 }
 
+// block is a text someone typed under its heading, its line breaks kept.
+func block(h *render.HTML, title, text string) {
+	heading(h, title)
+	h.Raw("<p>")
+	lines(h, text)
+	h.Raw("</p>")
+}
+
 // regards is the closing, one line of the translation a line in the mail.
 func regards(h *render.HTML, v view) {
 	h.Raw("<p>")
@@ -186,10 +194,7 @@ func partnerReviewHTML(h *render.HTML, v view) {
 	rowHTML(h, v, true, v.T("mail.partner.review.id"), d["applicationId"])
 	h.Raw("</table>\n")
 	if d["message"] != "" {
-		heading(h, v.T("field.message"))
-		h.Raw("<p>")
-		lines(h, d["message"])
-		h.Raw("</p>")
+		block(h, v.T("field.message"), d["message"])
 	}
 	h.Raw("\n<p>")
 	consoleLink(h, v, "partners/"+d["applicationId"], v.T("mail.partner.review.open"))
@@ -210,10 +215,7 @@ func partnerDecisionHTML(intro, title, next string) func(*render.HTML, view) {
 		para(h, v.T("mail.greeting"))
 		para(h, v.T(intro, v.Typed("organisation"), v.NetworkName))
 		if reason := v.Data["reason"]; reason != "" {
-			heading(h, v.T(title))
-			h.Raw("<p>")
-			lines(h, reason)
-			h.Raw("</p>")
+			block(h, v.T(title), reason)
 		}
 		h.Raw("\n")
 		para(h, v.T(next))
@@ -236,10 +238,8 @@ func contactInboxHTML(h *render.HTML, v view) {
 	rowHTML(h, v, true, v.T("mail.contact.received"), v.Date("receivedAt"))
 	rowHTML(h, v, true, v.T("mail.partner.review.consent"), v.T("mail.partner.review.consentText", v.Date("consentAt"), d["consentVersion"]))
 	h.Raw("</table>\n")
-	heading(h, v.T("field.message"))
-	h.Raw("<p>")
-	lines(h, d["message"])
-	h.Raw("</p>\n<p>")
+	block(h, v.T("field.message"), d["message"])
+	h.Raw("\n<p>")
 	consoleLink(h, v, "messages", v.T("mail.contact.inbox.open"))
 	h.Raw("</p>\n")
 }
