@@ -9,7 +9,6 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/audit"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
-	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
@@ -28,10 +27,13 @@ type singleWrite struct {
 func singleWrites() []singleWrite {
 	return []singleWrite{
 		{
-			name:    "PutEvent",
-			prepare: func(e *env) any { return e.evFixture(10) },
-			write:   func(ctx context.Context, s *dynamo.Store, v any) error { return s.PutEvent(ctx, v.(event.Event)) },
-			written: func(e *env, v any) bool { return e.raw(e.evPK(v.(event.Event).ID)) != nil },
+			name:    "Event moving legacy counters",
+			prepare: func(e *env) any { return e.evLegacy(e.evFixture(10), 0).ID },
+			write: func(ctx context.Context, s *dynamo.Store, v any) error {
+				_, err := s.Event(ctx, v.(string))
+				return err
+			},
+			written: func(e *env, v any) bool { return e.raw(e.evCountersPK(v.(string))) != nil },
 		},
 		{
 			name:    "NextPosition",
@@ -43,7 +45,7 @@ func singleWrites() []singleWrite {
 				}
 				return err
 			},
-			written: func(e *env, v any) bool { return testenv.N(e.raw(e.evPK(v.(string))), "waitSeq") == "1" },
+			written: func(e *env, v any) bool { return testenv.N(e.raw(e.evCountersPK(v.(string))), "waitSeq") == "1" },
 		},
 		{
 			name: "Record",

@@ -19,6 +19,7 @@ import (
 // API is the part of the DynamoDB client the store uses.
 type API interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -254,6 +255,32 @@ func (s *Store) live(ctx context.Context, pk, sk string, notFound, expired error
 		return nil, expired
 	}
 	return item, nil
+}
+
+// batchGet reads up to 100 items by key, consistently, in any order;
+// keys with no item are left out. Keys DynamoDB leaves unprocessed (it
+// throttled or the answer ran past 16 MB) are asked for again after a
+// backoff, as often as a conflicting write would be.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var out []map[string]types.AttributeValue
+	req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(req[s.Table].Keys) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > s.ConflictRetries {
+				return nil, fmt.Errorf("%w: %d keys still unprocessed after %d attempts", ErrUnavailable, len(req[s.Table].Keys), attempt)
+			}
+			if err := s.backoff(ctx, attempt-1); err != nil {
+				return nil, err
+			}
+		}
+		res, err := s.API.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res.Responses[s.Table]...)
+		req = res.UnprocessedKeys
+	}
+	return out, nil
 }
 
 // read reads one item as stored, expired or not; nil if there is none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,14 +22,16 @@ import (
 var _ event.Store = (*Store)(nil)
 
 const (
-	eventSK = "event"
-	regSK   = "registration#"
+	eventSK    = "event"
+	countersSK = "counters"
+	regSK      = "registration#"
 )
 
-// eventItem holds the event and its counters: every sign-up changes the
-// counters in the same transaction as its registration, under a condition
-// comparing them with the capacity. Optional attributes are written empty
-// rather than left out, so a coordinator's change can overwrite them all.
+// eventItem is the event as coordinators write it: its text in every
+// language, its times and place, listed by start in the index. Sign-ups
+// never write it; they change the event's countersItem. Optional
+// attributes are written empty rather than left out, so a coordinator's
+// change can overwrite them all.
 type eventItem struct {
 	PK          string            `dynamodbav:"pk"`
 	SK          string            `dynamodbav:"sk"`
@@ -47,13 +50,35 @@ type eventItem struct {
 	Network     string            `dynamodbav:"network"`
 	Published   bool              `dynamodbav:"published"`
 	Cancelled   bool              `dynamodbav:"cancelled"`
-	Version     int               `dynamodbav:"version"`
-	Job         string            `dynamodbav:"job"`
 	CreatedAt   string            `dynamodbav:"createdAt"`
 	UpdatedAt   string            `dynamodbav:"updatedAt"`
 	CancelledAt string            `dynamodbav:"cancelledAt"`
-	Confirmed   int               `dynamodbav:"confirmed"`
-	Waiting     int               `dynamodbav:"waiting"`
+	// Events stored before the counters had an item of their own kept
+	// them here; they are read once, to write that item (legacyCounters),
+	// and from then on stay as they were, outvoted by the counters item.
+	Version   int    `dynamodbav:"version,omitempty"`
+	Job       string `dynamodbav:"job,omitempty"`
+	Confirmed int    `dynamodbav:"confirmed,omitempty"`
+	Waiting   int    `dynamodbav:"waiting,omitempty"`
+	WaitSeq   int    `dynamodbav:"waitSeq,omitempty"`
+}
+
+// countersItem is everything a sign-up's condition reads and its update
+// writes, in one small unindexed item beside the event: the counters, and
+// copies of the capacity, the published and cancelled flags, the version
+// and the running job, which a coordinator's change writes together with
+// the event. A sign-up then costs this item and its registration, never a
+// rewrite of the event's text or its index entry (docs/write-cost.md).
+type countersItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Capacity  int    `dynamodbav:"capacity"`
+	Published bool   `dynamodbav:"published"`
+	Cancelled bool   `dynamodbav:"cancelled"`
+	Version   int    `dynamodbav:"version"`
+	Job       string `dynamodbav:"job"`
+	Confirmed int    `dynamodbav:"confirmed"`
+	Waiting   int    `dynamodbav:"waiting"`
 	// WaitSeq is the last waiting-list position handed out.
 	WaitSeq int `dynamodbav:"waitSeq"`
 }
@@ -96,6 +121,10 @@ func (s *Store) eventKey(id string) map[string]types.AttributeValue {
 	return keyOf(s.key("event", id), eventSK)
 }
 
+func (s *Store) countersKey(id string) map[string]types.AttributeValue {
+	return keyOf(s.key("event", id), countersSK)
+}
+
 // eventItemOf is the stored shape of e; the index lists events by start.
 func (s *Store) eventItemOf(e event.Event) eventItem {
 	return eventItem{
@@ -105,9 +134,18 @@ func (s *Store) eventItemOf(e event.Event) eventItem {
 		StartsAt: ts(e.StartsAt), EndsAt: ts(e.EndsAt), TimeZone: e.TimeZone, Location: e.Location,
 		Capacity: e.Capacity, Deadline: ts(e.RegistrationDeadline),
 		WorkingGrp: e.WorkingGroup, Network: e.Network, Published: e.Published, Cancelled: e.Cancelled,
-		Version: e.Version, Job: e.Job,
 		CreatedAt: optionalTS(e.CreatedAt), UpdatedAt: optionalTS(e.UpdatedAt), CancelledAt: optionalTS(e.CancelledAt),
-		Confirmed: e.Confirmed, Waiting: e.Waiting,
+	}
+}
+
+// countersOf is the counters item of e as it stands, waitSeq being the
+// last waiting-list position handed out.
+func (s *Store) countersOf(e event.Event, waitSeq int) countersItem {
+	return countersItem{
+		PK: s.key("event", e.ID), SK: countersSK,
+		Capacity: e.Capacity, Published: e.Published, Cancelled: e.Cancelled,
+		Version: e.Version, Job: e.Job,
+		Confirmed: e.Confirmed, Waiting: e.Waiting, WaitSeq: waitSeq,
 	}
 }
 
@@ -126,16 +164,31 @@ func parseOptionalTS(v string) time.Time {
 	return parseTS(v)
 }
 
-// PutEvent creates or replaces an event with empty counters. The local
-// server seeds its demo events with it; coordinators create theirs with
-// CreateEvent.
-func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
+// eventPuts are the two items of a new event with empty counters, each
+// written only if it does not exist yet.
+func (s *Store) eventPuts(e event.Event) ([]types.TransactWriteItem, error) {
 	e.Confirmed, e.Waiting = 0, 0
-	item, err := attributevalue.MarshalMap(s.eventItemOf(e))
-	if err != nil {
-		return fmt.Errorf("marshal event: %w", err)
+	var items []types.TransactWriteItem
+	for _, v := range []any{s.eventItemOf(e), s.countersOf(e, 0)} {
+		item, err := attributevalue.MarshalMap(v)
+		if err != nil {
+			return nil, fmt.Errorf("marshal event: %w", err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		}})
 	}
-	if err := s.put(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	return items, nil
+}
+
+// PutEvent creates an event with empty counters. The local server seeds
+// its demo events with it; coordinators create theirs with CreateEvent.
+func (s *Store) PutEvent(ctx context.Context, e event.Event) error {
+	items, err := s.eventPuts(e)
+	if err != nil {
+		return err
+	}
+	if err := s.transact(ctx, items); err != nil {
 		return fmt.Errorf("put event: %w", err)
 	}
 	return nil
@@ -151,16 +204,118 @@ func decodeEvent(item map[string]types.AttributeValue) (event.Event, error) {
 		StartsAt: parseTS(it.StartsAt), EndsAt: parseTS(it.EndsAt), TimeZone: it.TimeZone, Location: it.Location,
 		Capacity: it.Capacity, RegistrationDeadline: parseTS(it.Deadline),
 		WorkingGroup: it.WorkingGrp, Network: it.Network, Published: it.Published, Cancelled: it.Cancelled,
-		Confirmed: it.Confirmed, Waiting: it.Waiting,
-		Version: it.Version, Job: it.Job,
 		CreatedAt: parseOptionalTS(it.CreatedAt), UpdatedAt: parseOptionalTS(it.UpdatedAt),
 		CancelledAt: parseOptionalTS(it.CancelledAt),
+		// An event stored before its counters had an item of their own;
+		// withCounters replaces these with the counters item's.
+		Version: it.Version, Job: it.Job, Confirmed: it.Confirmed, Waiting: it.Waiting,
 	}, nil
 }
 
-// Event reads one event with its counters.
+// withCounters is e with what its counters item says. The item is the one
+// every condition reads, so its copies of the capacity and the flags win.
+func withCounters(e event.Event, item map[string]types.AttributeValue) (event.Event, error) {
+	var c countersItem
+	if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+		return event.Event{}, fmt.Errorf("unmarshal counters: %w", err)
+	}
+	e.Capacity, e.Published, e.Cancelled = c.Capacity, c.Published, c.Cancelled
+	e.Version, e.Job = c.Version, c.Job
+	e.Confirmed, e.Waiting = c.Confirmed, c.Waiting
+	return e, nil
+}
+
+// Event reads one event with its counters: both items of its partition in
+// one consistent query ("counters" sorts before "event", and the
+// registrations after both).
 func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
-	return liveAs(ctx, s, s.key("event", id), eventSK, "event", event.ErrNotFound, decodeEvent)
+	out, err := s.API.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :counters AND :event"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(s.key("event", id)), ":counters": str(countersSK), ":event": str(eventSK),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("read event: %w", err)
+	}
+	var ev, counters map[string]types.AttributeValue
+	for _, item := range out.Items {
+		switch attrS(item, "sk") {
+		case eventSK:
+			ev = item
+		case countersSK:
+			counters = item
+		}
+	}
+	if ev == nil || s.expired(ev) {
+		return event.Event{}, event.ErrNotFound
+	}
+	e, err := decodeEvent(ev)
+	if err != nil {
+		return event.Event{}, err
+	}
+	if counters == nil {
+		var waitSeq int
+		if err := attributevalue.Unmarshal(ev["waitSeq"], &waitSeq); ev["waitSeq"] != nil && err != nil {
+			return event.Event{}, fmt.Errorf("unmarshal waitSeq: %w", err)
+		}
+		return s.legacyCounters(ctx, e, waitSeq)
+	}
+	return withCounters(e, counters)
+}
+
+// legacyCounters moves the counters of an event stored before they had an
+// item of their own into that item, the first time anyone reads the event:
+// every write after that conditions on the new item. Two first readers
+// race harmlessly; the loser reads what the winner wrote.
+func (s *Store) legacyCounters(ctx context.Context, e event.Event, waitSeq int) (event.Event, error) {
+	item, err := attributevalue.MarshalMap(s.countersOf(e, waitSeq))
+	if err != nil {
+		return event.Event{}, fmt.Errorf("marshal counters: %w", err)
+	}
+	err = s.put(ctx, &dynamodb.PutItemInput{
+		TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if conditionFailed(err) {
+		return s.Event(ctx, e.ID)
+	}
+	if err != nil {
+		return event.Event{}, fmt.Errorf("move counters: %w", err)
+	}
+	return e, nil
+}
+
+// withCountersOf completes events read from the index with their counters,
+// read in batches. An event whose counters item is not there yet keeps the
+// counters it was stored with: a list only shows them.
+func (s *Store) withCountersOf(ctx context.Context, evs []event.Event) error {
+	at := make(map[string]int, len(evs))
+	for i, e := range evs {
+		at[e.ID] = i
+	}
+	for chunk := range slices.Chunk(evs, 100) {
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, e := range chunk {
+			keys[i] = s.countersKey(e.ID)
+		}
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("read counters: %w", err)
+		}
+		for _, item := range items {
+			id := strings.TrimPrefix(attrS(item, "pk"), s.key("event", ""))
+			i, ok := at[id]
+			if !ok {
+				continue
+			}
+			if evs[i], err = withCounters(evs[i], item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Upcoming lists the events that have not ended, by start.
@@ -191,6 +346,9 @@ func (s *Store) Upcoming(ctx context.Context, now time.Time) ([]event.Event, err
 				out = append(out, e)
 			}
 		}
+	}
+	if err := s.withCountersOf(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -291,14 +449,10 @@ func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Regis
 	return nil
 }
 
-// unchanged is the condition that the event is still at the version the
-// decision was made on. Events stored before they had versions are at 0.
+// unchanged is the condition, on the event's counters item, that the
+// event is still at the version the decision was made on.
 func unchanged(e event.Event) (string, map[string]types.AttributeValue) {
-	v := map[string]types.AttributeValue{":version": numInt(e.Version)}
-	if e.Version == 0 {
-		return "(attribute_not_exists(#version) OR #version = :version)", v
-	}
-	return "#version = :version", v
+	return "#version = :version", map[string]types.AttributeValue{":version": numInt(e.Version)}
 }
 
 // TakeSeat confirms a registration if the event has a seat left and
@@ -310,7 +464,7 @@ func (s *Store) TakeSeat(ctx context.Context, e event.Event, r event.Registratio
 	values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 	return s.signUp(ctx, &types.Update{
 		TableName:        &s.Table,
-		Key:              s.eventKey(r.EventID),
+		Key:              s.countersKey(r.EventID),
 		UpdateExpression: aws.String("SET #confirmed = #confirmed + :one"),
 		// capacity is a reserved word.
 		ConditionExpression:       aws.String("#published = :true AND #confirmed < #capacity AND #waiting = :zero AND " + version),
@@ -329,7 +483,7 @@ const waitingCondition = "(#confirmed >= #capacity OR #waiting > :zero)"
 func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
 	out, err := s.update(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.Table,
-		Key:                      s.eventKey(eventID),
+		Key:                      s.countersKey(eventID),
 		UpdateExpression:         aws.String("SET #waitSeq = #waitSeq + :one"),
 		ConditionExpression:      aws.String(waitingCondition),
 		ExpressionAttributeNames: counterNames("#waitSeq", "#confirmed", "#capacity", "#waiting"),
@@ -364,7 +518,7 @@ func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t
 	values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 	return s.signUp(ctx, &types.Update{
 		TableName:                 &s.Table,
-		Key:                       s.eventKey(r.EventID),
+		Key:                       s.countersKey(r.EventID),
 		UpdateExpression:          aws.String("SET #waiting = #waiting + :one"),
 		ConditionExpression:       aws.String("#published = :true AND " + waitingCondition + " AND " + version),
 		ExpressionAttributeNames:  counterNames("#published", "#waiting", "#confirmed", "#capacity", "#version"),
@@ -484,7 +638,7 @@ func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
 		},
 	}}}
 
-	counter := &types.Update{TableName: &s.Table, Key: s.eventKey(e.ID),
+	counter := &types.Update{TableName: &s.Table, Key: s.countersKey(e.ID),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": numInt(1)}}
 	switch {
 	case r.Status == event.Waitlisted, c.Promoted != nil:

@@ -109,39 +109,36 @@ func (s *Store) Events(ctx context.Context, q listing.Query) (listing.Page[event
 	if err != nil {
 		return listing.Page[event.Event]{}, err
 	}
-	return pageOf(items, next, decodeEvent)
+	page, err := pageOf(items, next, decodeEvent)
+	if err != nil {
+		return page, err
+	}
+	return page, s.withCountersOf(ctx, page.Items)
 }
 
-// CreateEvent writes a new event and its audit entry.
+// CreateEvent writes a new event, its counters and its audit entry.
 func (s *Store) CreateEvent(ctx context.Context, e event.Event, a audit.Entry) error {
-	e.Confirmed, e.Waiting = 0, 0
-	item, err := attributevalue.MarshalMap(s.eventItemOf(e))
+	items, err := s.eventPuts(e)
 	if err != nil {
-		return fmt.Errorf("marshal event: %w", err)
+		return err
 	}
 	auditPut, err := s.auditPut(a)
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Put: &types.Put{
-		TableName:           &s.Table,
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}}, auditPut})
-	if err != nil {
+	if err := s.transact(ctx, append(items, auditPut)); err != nil {
 		return fmt.Errorf("create event: %w", err)
 	}
 	return nil
 }
 
 // adminAttributes are the event's attributes a coordinator's change
-// writes: everything but the keys and the counters, which sign-ups change
-// at the same time.
+// writes: everything but the keys.
 func adminAttributes(item map[string]types.AttributeValue) []string {
 	var out []string
 	for name := range item {
 		switch name {
-		case "pk", "sk", "gsi1pk", "id", "confirmed", "waiting", "waitSeq":
+		case "pk", "sk", "gsi1pk", "id":
 			continue
 		}
 		out = append(out, name)
@@ -150,11 +147,11 @@ func adminAttributes(item map[string]types.AttributeValue) []string {
 	return out
 }
 
-// ChangeEvent writes a coordinator's change: the event's own attributes
-// (not its counters), the job it starts, the end of a job it supersedes and
-// the audit entry, in one transaction. The event must still be at the
-// version and have the job it was read with, and, where the decision
-// rested on them, the counters.
+// ChangeEvent writes a coordinator's change: the event's own attributes,
+// their copies in the counters item (not the counters), the job it starts,
+// the end of a job it supersedes and the audit entry, in one transaction.
+// The event must still be at the version and have the job it was read
+// with, and, where the decision rested on them, the counters.
 func (s *Store) ChangeEvent(ctx context.Context, c event.Change) error {
 	after, err := attributevalue.MarshalMap(s.eventItemOf(c.After))
 	if err != nil {
@@ -163,30 +160,41 @@ func (s *Store) ChangeEvent(ctx context.Context, c event.Change) error {
 	cond, values := unchanged(c.Before)
 	names := map[string]string{"#version": "version", "#job": "job"}
 	values[":job"] = str(c.Before.Job)
-	if c.Before.Job == "" {
-		cond += " AND (attribute_not_exists(#job) OR #job = :job)"
-	} else {
-		cond += " AND #job = :job"
-	}
+	cond += " AND #job = :job"
 	if c.Counted {
 		cond += " AND #confirmed = :confirmed AND #waiting = :waiting"
 		names["#confirmed"], names["#waiting"] = "confirmed", "waiting"
 		values[":confirmed"], values[":waiting"] = numInt(c.Before.Confirmed), numInt(c.Before.Waiting)
 	}
-	var set []string
-	for i, name := range adminAttributes(after) {
-		n, v := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
-		names[n], values[v] = name, after[name]
-		set = append(set, n+" = "+v)
-	}
+	names["#capacity"], names["#published"], names["#cancelled"] = "capacity", "published", "cancelled"
+	values[":capacity"], values[":version2"], values[":job2"] = numInt(c.After.Capacity), numInt(c.After.Version), str(c.After.Job)
+	values[":published"] = &types.AttributeValueMemberBOOL{Value: c.After.Published}
+	values[":cancelled"] = &types.AttributeValueMemberBOOL{Value: c.After.Cancelled}
 	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName:                 &s.Table,
-		Key:                       s.eventKey(c.After.ID),
-		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND " + cond),
+		TableName: &s.Table,
+		Key:       s.countersKey(c.After.ID),
+		UpdateExpression: aws.String("SET #capacity = :capacity, #published = :published, #cancelled = :cancelled, " +
+			"#version = :version2, #job = :job2"),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
 	}}}
+
+	evNames, evValues := map[string]string{}, map[string]types.AttributeValue{}
+	var set []string
+	for i, name := range adminAttributes(after) {
+		n, v := "#a"+strconv.Itoa(i), ":a"+strconv.Itoa(i)
+		evNames[n], evValues[v] = name, after[name]
+		set = append(set, n+" = "+v)
+	}
+	items = append(items, types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.Table,
+		Key:                       s.eventKey(c.After.ID),
+		UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames:  evNames,
+		ExpressionAttributeValues: evValues,
+	}})
 	if c.Superseded != "" {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{
 			TableName:                &s.Table,
@@ -342,12 +350,12 @@ func (s *Store) stepEvent(b event.Batch) types.TransactWriteItem {
 	}
 	if len(set) == 0 {
 		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-			TableName: &s.Table, Key: s.eventKey(b.Event.ID), ConditionExpression: aws.String(cond),
+			TableName: &s.Table, Key: s.countersKey(b.Event.ID), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		}}
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.Table, Key: s.eventKey(b.Event.ID),
+		TableName: &s.Table, Key: s.countersKey(b.Event.ID),
 		UpdateExpression:    aws.String("SET " + strings.Join(set, ", ")),
 		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -141,6 +142,9 @@ func (e *env) evReg(s evSignup) event.Registration {
 
 // Raw keys of the event items.
 func (e *env) evPK(eventID string) (string, string) { return e.key("event", eventID), "event" }
+func (e *env) evCountersPK(eventID string) (string, string) {
+	return e.key("event", eventID), "counters"
+}
 func (e *env) evRegPK(r event.Registration) (string, string) {
 	return e.key("event", r.EventID), "registration#" + r.EmailHash
 }
@@ -199,8 +203,9 @@ func TestEventRoundTrip(t *testing.T) {
 				t.Fatalf("Event: %v", err)
 			}
 			equal(t, "event", got, ev) // counters zero on both sides
-			item := e.raw(e.evPK(ev.ID))
+			item := e.raw(e.evCountersPK(ev.ID))
 			equal(t, "counters as stored", []string{testenv.N(item, "confirmed"), testenv.N(item, "waiting"), testenv.N(item, "waitSeq")}, []string{"0", "0", "0"})
+			equal(t, "no counters in the event item", testenv.N(e.raw(e.evPK(ev.ID)), "confirmed"), "")
 		})
 	}
 	t.Run("unknown", func(t *testing.T) {
@@ -262,7 +267,7 @@ func TestEventNextPosition(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	ev := e.evPut(2)
-	waitSeq := func() string { return testenv.N(e.raw(e.evPK(ev.ID)), "waitSeq") }
+	waitSeq := func() string { return testenv.N(e.raw(e.evCountersPK(ev.ID)), "waitSeq") }
 
 	e.evSeat(ev, "anna@example.org")
 	t.Run("a seat left", func(t *testing.T) {
@@ -544,5 +549,81 @@ func TestEventUpcoming(t *testing.T) {
 	// The store lists unpublished events too; the service filters them.
 	equal(t, "events not over, by start", names, []string{
 		"began six days ago, runs on", "running", "ends in a millisecond", "tomorrow", "unpublished, in two days", "in a month",
+	})
+}
+
+// evLegacy stores ev as events were stored before their counters had an
+// item of their own: the counters, the version and the job inside the event
+// item, and no counters item.
+func (e *env) evLegacy(ev event.Event, confirmed int) event.Event {
+	e.t.Helper()
+	ctx := context.Background()
+	if err := e.store.PutEvent(ctx, ev); err != nil {
+		e.t.Fatalf("PutEvent: %v", err)
+	}
+	item := e.raw(e.evPK(ev.ID))
+	item["confirmed"] = &types.AttributeValueMemberN{Value: strconv.Itoa(confirmed)}
+	item["waiting"] = &types.AttributeValueMemberN{Value: "0"}
+	item["waitSeq"] = &types.AttributeValueMemberN{Value: "4"}
+	item["version"] = &types.AttributeValueMemberN{Value: "2"}
+	item["job"] = &types.AttributeValueMemberS{Value: ""}
+	if _, err := e.db.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &e.db.Table, Item: item}); err != nil {
+		e.t.Fatalf("put legacy event: %v", err)
+	}
+	pk, sk := e.evCountersPK(ev.ID)
+	if _, err := e.db.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &e.db.Table, Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk},
+	}}); err != nil {
+		e.t.Fatalf("delete counters: %v", err)
+	}
+	ev.Confirmed, ev.Version = confirmed, 2
+	return ev
+}
+
+// TestEventLegacyCounters reads and signs up to an event stored before its
+// counters had an item of their own: the first read moves them, lists show
+// them without writing, and sign-ups and changes go on from the moved ones.
+func TestEventLegacyCounters(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ev := e.evLegacy(e.evFixture(2), 1)
+
+	t.Run("listed before anyone read it", func(t *testing.T) {
+		before := e.db.Snapshot(t)
+		list, err := e.store.Upcoming(ctx, e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 {
+			t.Fatalf("Upcoming: %d events, want 1", len(list))
+		}
+		equal(t, "counters listed", evCounts{list[0].Confirmed, list[0].Waiting}, evCounts{1, 0})
+		e.db.Unchanged(t, before)
+	})
+	t.Run("first read moves them", func(t *testing.T) {
+		got := e.evEvent(ev.ID)
+		equal(t, "event", got, ev)
+		item := e.raw(e.evCountersPK(ev.ID))
+		equal(t, "counters item", []string{testenv.N(item, "confirmed"), testenv.N(item, "waitSeq"), testenv.N(item, "version"), testenv.N(item, "capacity")},
+			[]string{"1", "4", "2", "2"})
+	})
+	t.Run("sign-ups count on", func(t *testing.T) {
+		e.evSeat(e.evEvent(ev.ID), "anna@example.org")
+		equal(t, "counters", e.evCounts(ev.ID), evCounts{2, 0})
+		pos, err := e.store.NextPosition(ctx, ev.ID)
+		if err != nil || pos != 5 {
+			t.Errorf("NextPosition = %d, %v; want 5 after the moved 4", pos, err)
+		}
+	})
+	t.Run("a change goes by the moved ones", func(t *testing.T) {
+		read := e.evEvent(ev.ID)
+		c := event.Change{Before: read, After: read, Audit: e.auditEntry("event.update", read)}
+		c.After.Title, c.After.Version = network.Text{"de": "Neu"}, read.Version+1
+		if err := e.store.ChangeEvent(ctx, c); err != nil {
+			t.Fatalf("ChangeEvent: %v", err)
+		}
+		want := c.After
+		want.Confirmed = 2
+		equal(t, "event", e.evEvent(ev.ID), want)
 	})
 }

@@ -335,7 +335,7 @@ func TestRegisterRaces(t *testing.T) {
 				templates = append(templates, m.Template)
 			}
 			equal(t, "mails", templates, c.templates)
-			equal(t, "waitSeq", testenv.N(e.db.Item(e.t, e.cfg.ID+"#event#"+ev.ID, "event"), "waitSeq"), c.wantWaitSeq)
+			equal(t, "waitSeq", testenv.N(e.db.Item(e.t, e.cfg.ID+"#event#"+ev.ID, "counters"), "waitSeq"), c.wantWaitSeq)
 		})
 	}
 }

@@ -231,7 +231,7 @@ func (f *fixture) regOf(t *testing.T, eventID, addr string) map[string]types.Att
 
 func (f *fixture) counters(t *testing.T, eventID string) (confirmed, waiting string) {
 	t.Helper()
-	e := f.db.Item(t, f.config.ID+"#event#"+eventID, "event")
+	e := f.db.Item(t, f.config.ID+"#event#"+eventID, "counters")
 	return testenv.N(e, "confirmed"), testenv.N(e, "waiting")
 }
 
@@ -298,8 +298,8 @@ func TestAdminPeopleErase(t *testing.T) {
 		// the links and the lock of the subject's applications, which name
 		// only the application.
 		changed := map[string]bool{
-			f.config.ID + "#event#" + p.full.ID + "|event":                                                 true,
-			f.config.ID + "#event#" + p.waitOn.ID + "|event":                                               true,
+			f.config.ID + "#event#" + p.full.ID + "|counters":                                              true,
+			f.config.ID + "#event#" + p.waitOn.ID + "|counters":                                            true,
 			f.config.ID + "#event#" + p.full.ID + "|registration#" + f.keys.EmailHash("warte@example.org"): true,
 		}
 		for k, item := range before {

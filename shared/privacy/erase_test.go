@@ -142,7 +142,7 @@ func (w *world) check(events ...event.Event) {
 			case "waitlisted":
 				waiting++
 			}
-			if testenv.S(item, "sk") == "event" {
+			if testenv.S(item, "sk") == "counters" {
 				ev = map[string]string{"confirmed": testenv.N(item, "confirmed"), "waiting": testenv.N(item, "waiting"), "capacity": testenv.N(item, "capacity")}
 			}
 		}
