@@ -225,23 +225,15 @@ func withCounters(e event.Event, item map[string]types.AttributeValue) (event.Ev
 	return e, nil
 }
 
-// Event reads one event with its counters: both items of its partition in
-// one consistent query ("counters" sorts before "event", and the
-// registrations after both).
+// Event reads one event with its counters: both items in one consistent
+// BatchGetItem.
 func (s *Store) Event(ctx context.Context, id string) (event.Event, error) {
-	out, err := s.API.Query(ctx, &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :counters AND :event"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(s.key("event", id)), ":counters": str(countersSK), ":event": str(eventSK),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	items, err := s.batchGet(ctx, []map[string]types.AttributeValue{s.eventKey(id), s.countersKey(id)})
 	if err != nil {
 		return event.Event{}, fmt.Errorf("read event: %w", err)
 	}
 	var ev, counters map[string]types.AttributeValue
-	for _, item := range out.Items {
+	for _, item := range items {
 		switch attrS(item, "sk") {
 		case eventSK:
 			ev = item
