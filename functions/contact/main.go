@@ -19,6 +19,7 @@ func main() {
 				Config: env.Config,
 				Keys:   env.Keys,
 				Now:    time.Now,
+				Log:    env.Log,
 			},
 			RateLimit: httpapi.NewRateLimit(env.Store, env.Keys, env.Config.RateLimitPerMinute),
 			Log:       env.Log,

@@ -1,12 +1,14 @@
 // Command sweeper is the scheduled Lambda function that queues event
 // reminders and the coordinators' daily digest, finishes the event jobs
-// requests left unfinished, and retries due mail with backoff, parking what
+// requests left unfinished, writes or hands over contact messages' mails
+// the notifier missed, and retries due mail with backoff, parking what
 // keeps failing.
 package main
 
 import (
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/digest"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
@@ -21,6 +23,7 @@ func main() {
 		}
 		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
 		digests := &digest.Service{Store: env.Store, Config: env.Config, Now: time.Now}
-		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, digests.Send), nil
+		messages := &contact.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
+		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, messages.Reconcile, digests.Send), nil
 	})
 }

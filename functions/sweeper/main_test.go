@@ -3,11 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/wartburgkreis/netzwerk/shared/contact"
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
@@ -19,8 +25,9 @@ import (
 // TestBootstrapUnderRIE invokes the built sweeper as the one-minute
 // schedule does: mail that is due (written an hour ago, the stream having
 // missed it) goes out through the real sesv2 client to the SES emulator,
-// and an event starting within the reminder lead gets its reminder queued
-// once, however often the schedule fires.
+// so do the mails of a contact message that were never written, and an
+// event starting within the reminder lead gets its reminder queued once,
+// however often the schedule fires.
 func TestBootstrapUnderRIE(t *testing.T) {
 	db := testenv.NewDynamoDB(t)
 	ses := testenv.SES(t)
@@ -62,6 +69,19 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Fatalf("sign-up: %v", err)
 	}
 
+	// A contact message whose mail puts failed after its own: the sweeper
+	// writes both mails from the message and sends them.
+	writer := testenv.UniqueAddress(t)
+	lost := lambdaenv.NewStore(noMailPuts{db.Client}, db.Table, cfg, keys)
+	lost.Now = past
+	messages := &contact.Service{Store: lost, Config: cfg, Keys: keys, Now: past, Log: slog.New(slog.DiscardHandler)}
+	msg, err := messages.Submit(ctx, contact.Input{
+		Name: "Test", Email: writer, Topic: "general", Network: "eisenach", Message: "Eine Frage", Consent: true,
+	}, "de")
+	if err != nil {
+		t.Fatalf("contact: %v", err)
+	}
+
 	fn := testenv.StartLambda(t, testenv.BuildFunction(t, "functions/sweeper"), testenv.FunctionEnv(t, db, map[string]string{
 		"PUBLIC_BASE_URL":             "https://netzwerk.example.org",
 		"AWS_ENDPOINT_URL_SESV2":      ses.Endpoint(),
@@ -85,6 +105,13 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Errorf("SES has %d mails for the attendee, want the sign-up's confirmation once", len(got))
 	}
 
+	if got := ses.Messages(t, writer); len(got) != 1 {
+		t.Errorf("SES has %d mails for the contact's sender, want the acknowledgement once", len(got))
+	}
+	if got := ses.Messages(t, msg.Inbox); len(got) != 1 {
+		t.Errorf("SES has %d mails for the contact's inbox, want the message once", len(got))
+	}
+
 	// The reminder is queued for the notifier; the sweeper itself takes it
 	// only after the notifier's grace.
 	var reminders []testenv.StoredMail
@@ -101,7 +128,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if strings.Contains(out, "scheduled job failed") || strings.Contains(out, "sweep failed") {
 		t.Errorf("a job or the sweep failed:\n%s", out)
 	}
-	if strings.Contains(out, applicant) || strings.Contains(out, attendee) {
+	if strings.Contains(out, applicant) || strings.Contains(out, attendee) || strings.Contains(out, writer) {
 		t.Error("the logs contain an address")
 	}
 	// Lambda's JSON log format names the message "message".
@@ -115,4 +142,15 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if lines != 2 {
 		t.Errorf("%d sweep summaries in the log, want one per invocation (2)", lines)
 	}
+}
+
+// noMailPuts refuses every put of an outbox item, as a throttled table
+// would after the put before it went through.
+type noMailPuts struct{ dynamo.API }
+
+func (n noMailPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if testenv.S(in.Item, "sk") == "outbox" {
+		return nil, errors.New("throttled")
+	}
+	return n.API.PutItem(ctx, in, o...)
 }

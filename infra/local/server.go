@@ -26,6 +26,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/digest"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/dynamo/emulator"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/httpapi"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
@@ -170,7 +171,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	}
 	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
-	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	api := &httpapi.API{
 		Config:   cfg,
 		Partners: partners,
@@ -210,6 +211,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,
 		s.Events.ResumeJobs,
+		messages.Reconcile,
 		(&digest.Service{Store: store, Config: cfg, Now: now}).Send,
 	}
 	if o.sweepEvery > 0 {
@@ -255,7 +257,7 @@ func (s *server) dynamoClient(ctx context.Context, o options) (*dynamodb.Client,
 	if err != nil {
 		return nil, err
 	}
-	emu := &http.Server{Handler: miniserver.NewServer(), ReadHeaderTimeout: 10 * time.Second}
+	emu := &http.Server{Handler: emulator.Handler(miniserver.NewServer()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = emu.Serve(ln) }()
 	s.closers = append(s.closers, func() { _ = emu.Close() })
 	s.DynamoTarget = "embedded emulator at http://" + ln.Addr().String()

@@ -3,6 +3,7 @@
 // they noticed. A mutation the tests survive is a guarantee nobody checks.
 //
 //	go run ./infra/mutate        (make mutate)
+//	go run ./infra/mutate WORDS  (only the invariants whose name contains WORDS)
 //
 // It edits the source in place and puts every file back, also when
 // interrupted.
@@ -68,6 +69,9 @@ var mutations = []mutation{
 	{"one digest a day", "shared/dynamo/digest.go",
 		`"attribute_not_exists(pk) OR #day = :prev"`, `"attribute_not_exists(pk) OR #day = :prev OR #day <> :prev"`,
 		[]string{"./shared/digest/"}, ""},
+	{"a contact message's mails are queued once", "shared/dynamo/contact.go",
+		`mailOnce = "attribute_not_exists(pk)"`, `mailOnce = "attribute_not_exists(pk) OR attribute_exists(pk)"`,
+		[]string{"./shared/contact/"}, "TestMailsQueuedOnce"},
 	{"a job step is done once", "shared/dynamo/events_admin.go",
 		`"#step = :step AND #state = :open"`, `"#state = :open"`,
 		[]string{"./shared/dynamo/", "./shared/event/"}, ""},
@@ -78,6 +82,9 @@ func main() {
 	defer stop()
 	survived := 0
 	for _, m := range mutations {
+		if len(os.Args) > 1 && !strings.Contains(m.invariant, strings.Join(os.Args[1:], " ")) {
+			continue
+		}
 		killed, err := try(ctx, m)
 		switch {
 		case err != nil:

@@ -6,6 +6,8 @@ package contact
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -63,9 +65,24 @@ type Message struct {
 	DoneBy string
 }
 
-// Store keeps messages: the message and both mails in one transaction.
+// Store keeps messages and queues their first mails.
 type Store interface {
+	// Submit stores m, then queues its first mails for the notifier alone,
+	// each at most once (their ids are derived from m's). An error wrapping
+	// ErrMailNotQueued means m is stored and a mail may not be: Reconcile
+	// writes it later.
 	Submit(ctx context.Context, m Message, mails []outbox.Mail) error
+	// Recent lists the live messages created from from to to, oldest first.
+	Recent(ctx context.Context, from, to time.Time) ([]Message, error)
+	// FirstMails tells where each of the mails with ids stands.
+	FirstMails(ctx context.Context, ids []string) (map[string]MailState, error)
+	// QueueMissing writes a mail of message msgID that was never written,
+	// due at once, only while the message still exists (ErrNotFound once it
+	// is erased or expired); a mail written meanwhile is left as it is.
+	QueueMissing(ctx context.Context, msgID string, m outbox.Mail) error
+	// HandOver gives a mail still waiting for the notifier to the sweeper,
+	// due at now; false if it was no longer waiting.
+	HandOver(ctx context.Context, mailID string, now time.Time) (bool, error)
 
 	// Messages pages through the live messages newest first, keeping those
 	// keep accepts.
@@ -77,12 +94,37 @@ type Store interface {
 	Done(ctx context.Context, id string, at time.Time, by string, e audit.Entry) error
 }
 
+// MailState is where a message's first mail stands.
+type MailState int
+
+const (
+	// MailMissing: never written (its put failed after the message's).
+	MailMissing MailState = iota
+	// MailWaiting: written for the notifier's one attempt, which the sweeper
+	// does not know of, so a lost stream record would leave it unsent.
+	MailWaiting
+	// MailHandled: the sweeper has it, or it is sent, parked or dropped.
+	MailHandled
+)
+
+// ErrMailNotQueued means a message is stored but a mail of it is not.
+var ErrMailNotQueued = errors.New("contact: mail not queued")
+
 // Service runs the contact form.
 type Service struct {
 	Store  Store
 	Config *network.Config
 	Keys   *secret.Keys
 	Now    func() time.Time
+	// Log hears of mails left to Reconcile; nil is slog's default.
+	Log *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // Submit stores a message and queues the mail to the inbox and the
@@ -114,7 +156,14 @@ func (s *Service) Submit(ctx context.Context, in Input, locale string) (Message,
 	m.CreatedAt = now
 	m.ExpiresAt = now.Add(network.Days(cfg.Retention.ContactMessageDays))
 	m.Status = Open
-	if err := s.Store.Submit(ctx, m, s.mails(m, now)); err != nil {
+	err := s.Store.Submit(ctx, m, s.Mails(m, now))
+	if errors.Is(err, ErrMailNotQueued) {
+		// The message is stored, which is what the answer promises; the
+		// sweeper writes the mail from it within minutes.
+		s.log().WarnContext(ctx, "contact mail left to the sweeper", "message", m.ID, "err", err)
+		return m, nil
+	}
+	if err != nil {
 		return Message{}, apperr.OrUnavailable(err)
 	}
 	return m, nil
@@ -132,16 +181,18 @@ func (s *Service) inbox(topic, net string) string {
 	return s.Config.MainInbox()
 }
 
-// mails are the message for the inbox, in German with everything the sender
+// Mails are the message for the inbox, in German with everything the sender
 // wrote and Reply-To the sender, and the acknowledgement, in the sender's
-// language with none of it: the address is unverified.
-func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
+// language with none of it: the address is unverified. Both the submission
+// and Reconcile build them here, queued at now; their ids derive from the
+// message's, so each is written once whoever writes it.
+func (s *Service) Mails(m Message, now time.Time) []outbox.Mail {
 	cfg := s.Config
 	topic, _ := network.Find(cfg.Topics, m.Topic)
 	net, _ := network.Find(cfg.RegionalNetworks(), m.Network)
 	toInbox := outbox.Mail{
-		ID:          id.New(now),
-		Template:    "contact.inbox",
+		ID:          id.Derive(m.ID, inboxTemplate),
+		Template:    inboxTemplate,
 		Locale:      i18n.Default,
 		To:          []string{m.Inbox},
 		ReplyTo:     m.Email,
@@ -162,8 +213,8 @@ func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
 		CreatedAt: now,
 	}
 	ack := outbox.Mail{
-		ID:       id.New(now),
-		Template: "contact.ack",
+		ID:       id.Derive(m.ID, ackTemplate),
+		Template: ackTemplate,
 		Locale:   m.Locale,
 		To:       []string{m.Email},
 		Data: map[string]string{
@@ -178,6 +229,12 @@ func (s *Service) mails(m Message, now time.Time) []outbox.Mail {
 	}
 	return []outbox.Mail{toInbox, ack}
 }
+
+// The templates of a message's first mails.
+const (
+	inboxTemplate = "contact.inbox"
+	ackTemplate   = "contact.ack"
+)
 
 // referenceAlphabet leaves out letters and digits people confuse on the
 // phone or in handwriting: 0/O, 1/I/L, S, 8/B, U/V.

@@ -2,10 +2,14 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
@@ -43,8 +47,12 @@ type contactItem struct {
 	DoneBy string `dynamodbav:"doneBy,omitempty"`
 }
 
-// Submit writes a contact message and its mails in one transaction. The
-// index lists messages by arrival for the coordinators.
+// Submit writes the message with a plain conditional put (1 write unit per
+// KB and its entry in the coordinators' index), then each of its mails the
+// same way, outside the due index (1 unit each): a transaction would bill
+// every item twice and the index once more per mail (docs/write-cost.md).
+// The stream hands each mail to the notifier; Reconcile, from the sweeper,
+// covers a mail put that failed and a stream record that was lost.
 func (s *Store) Submit(ctx context.Context, m contact.Message, mails []outbox.Mail) error {
 	item, err := attributevalue.MarshalMap(contactItem{
 		PK: s.key("contact", m.ID), SK: contactSK,
@@ -57,20 +65,182 @@ func (s *Store) Submit(ctx context.Context, m contact.Message, mails []outbox.Ma
 	if err != nil {
 		return fmt.Errorf("marshal contact message: %w", err)
 	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
+	err = s.put(ctx, &dynamodb.PutItemInput{
 		TableName:           &s.Table,
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}}}
-	for _, m := range mails {
-		put, err := s.mailPut(m)
-		if err != nil {
-			return err
-		}
-		items = append(items, put)
+	})
+	if conditionFailed(err) && s.wroteMessage(ctx, m) {
+		// The SDK retried a put whose answer was lost, and found the
+		// message the first attempt stored; a transaction's request token
+		// made that retry harmless, a plain put needs this look.
+		err = nil
 	}
-	if err := s.transact(ctx, items); err != nil {
+	if err != nil {
 		return fmt.Errorf("submit contact message: %w", err)
 	}
+	var errs []error
+	for _, ml := range mails {
+		if err := s.queueOnce(ctx, ml); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", contact.ErrMailNotQueued, errors.Join(errs...))
+	}
 	return nil
+}
+
+// wroteMessage reports whether the message stored under m's id is m: ids
+// carry 80 random bits, and the reference and the address's hash are m's.
+func (s *Store) wroteMessage(ctx context.Context, m contact.Message) bool {
+	item, err := s.read(ctx, s.key("contact", m.ID), contactSK)
+	return err == nil && item != nil && attrS(item, "reference") == m.Reference && attrS(item, "emailHash") == m.EmailHash
+}
+
+// mailOnce keeps a message's mail from being written twice. Its id derives
+// from the message's, so a second put (the SDK retrying one whose answer was
+// lost, Reconcile racing the submission or another Reconcile) finds the
+// first and leaves it, sent or not, as it is.
+const mailOnce = "attribute_not_exists(pk)"
+
+// queueOnce writes a message's mail for the notifier alone, unless it is
+// written already.
+func (s *Store) queueOnce(ctx context.Context, ml outbox.Mail) error {
+	item, err := s.mailItem(ml, time.Time{})
+	if err != nil {
+		return err
+	}
+	err = s.put(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                item,
+		ConditionExpression: aws.String(mailOnce),
+	})
+	if conditionFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("queue mail %s: %w", ml.ID, err)
+	}
+	s.announceIDs([]string{ml.ID})
+	return nil
+}
+
+// Recent lists the live messages created from from to to, oldest first,
+// from the coordinators' index.
+func (s *Store) Recent(ctx context.Context, from, to time.Time) ([]contact.Message, error) {
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(Index),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   str(s.key("contacts", "all")),
+			":from": str(ts(from)),
+			// "~" sorts after every id, so a message of exactly to is in.
+			":to": str(ts(to) + "#~"),
+		},
+	})
+	var out []contact.Message
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("recent contact messages: %w", err)
+		}
+		for _, item := range page.Items {
+			if s.expired(item) {
+				continue
+			}
+			m, err := decodeContact(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// FirstMails reads the mails with ids, at most 100 a request, and tells
+// where each stands: a pending mail outside the due index waits for the
+// notifier alone.
+func (s *Store) FirstMails(ctx context.Context, ids []string) (map[string]contact.MailState, error) {
+	states := make(map[string]contact.MailState, len(ids))
+	for chunk := range slices.Chunk(ids, 100) {
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, id := range chunk {
+			keys[i] = s.mailKey(id)
+		}
+		items, err := s.batchGet(ctx, keys)
+		if err != nil {
+			// A key left unread would read as a missing mail, so every
+			// one is read or the run fails.
+			return nil, fmt.Errorf("read first mails: %w", err)
+		}
+		for _, item := range items {
+			st := contact.MailHandled
+			if attrS(item, "status") == string(outbox.Pending) && attrS(item, "gsi1pk") == "" {
+				st = contact.MailWaiting
+			}
+			states[attrS(item, "id")] = st
+		}
+	}
+	return states, nil
+}
+
+// QueueMissing writes a message's mail that was never written, due at once,
+// in one transaction with a check that the message is still there and
+// live: an erasure that deleted it cannot be undone by a mail that carries
+// its text.
+func (s *Store) QueueMissing(ctx context.Context, msgID string, ml outbox.Mail) error {
+	item, err := s.mailItem(ml, ml.CreatedAt)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName:                 &s.Table,
+			Key:                       keyOf(s.key("contact", msgID), contactSK),
+			ConditionExpression:       aws.String("attribute_exists(pk) AND expiresAt > :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(epoch(s.Now()))},
+		}},
+		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}},
+	})
+	if codes, ok := cancellation(err); ok && len(codes) == 2 {
+		switch {
+		case codes[0] == "ConditionalCheckFailed":
+			return contact.ErrNotFound
+		case codes[1] == "ConditionalCheckFailed":
+			return nil // written meanwhile
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("queue missing mail %s: %w", ml.ID, err)
+	}
+	return nil
+}
+
+// HandOver puts a pending mail that is not in the due index into it, due
+// at now, for the next sweep; a mail the notifier or a sweep has dealt with
+// meanwhile carries index attributes and is left alone.
+func (s *Store) HandOver(ctx context.Context, mailID string, now time.Time) (bool, error) {
+	_, err := s.update(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.Table,
+		Key:                      s.mailKey(mailID),
+		UpdateExpression:         aws.String("SET gsi1pk = :due, gsi1sk = :gsk, nextAttemptAt = :now"),
+		ConditionExpression:      aws.String("#status = :pending AND attribute_not_exists(gsi1pk)"),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due":     str(s.duePK()),
+			":gsk":     str(ts(now) + "#" + mailID),
+			":now":     timeAV(now),
+			":pending": str(string(outbox.Pending)),
+		},
+	})
+	if conditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("hand over mail %s: %w", mailID, err)
+	}
+	return true, nil
 }

@@ -202,23 +202,34 @@ func (s *Store) backoff(ctx context.Context, attempt int) error {
 
 // announce tells OnMail about the mails a committed transaction wrote.
 func (s *Store) announce(items []types.TransactWriteItem) {
-	if s.OnMail == nil {
-		return
-	}
 	var ids []string
 	for _, it := range items {
 		if it.Put == nil {
 			continue
 		}
-		if sk, ok := it.Put.Item["sk"].(*types.AttributeValueMemberS); ok && sk.Value == mailSK {
-			if id, ok := it.Put.Item["id"].(*types.AttributeValueMemberS); ok {
-				ids = append(ids, id.Value)
-			}
+		if id := mailIDOf(it.Put.Item); id != "" {
+			ids = append(ids, id)
 		}
 	}
-	if len(ids) > 0 {
+	s.announceIDs(ids)
+}
+
+// announceIDs tells OnMail about mails written.
+func (s *Store) announceIDs(ids []string) {
+	if s.OnMail != nil && len(ids) > 0 {
 		s.OnMail(ids)
 	}
+}
+
+// mailIDOf is the id of an outbox item, "" for any other item.
+func mailIDOf(item map[string]types.AttributeValue) string {
+	if sk, ok := item["sk"].(*types.AttributeValueMemberS); !ok || sk.Value != mailSK {
+		return ""
+	}
+	if id, ok := item["id"].(*types.AttributeValueMemberS); ok {
+		return id.Value
+	}
+	return ""
 }
 
 // expired reports whether an item's expiresAt has passed: TTL deletes late,

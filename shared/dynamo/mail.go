@@ -57,6 +57,20 @@ func (s *Store) sentPK() string   { return s.key("mail", "sent") }
 // sweeper after MailGrace, so it goes out even if the stream never delivers
 // the insert.
 func (s *Store) mailPut(m outbox.Mail) (types.TransactWriteItem, error) {
+	item, err := s.mailItem(m, m.CreatedAt.Add(s.MailGrace))
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.Table,
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}, nil
+}
+
+// mailItem is the outbox item of m, in the due index from due on; a zero
+// due leaves it out of the index, to the notifier alone.
+func (s *Store) mailItem(m outbox.Mail, due time.Time) (map[string]types.AttributeValue, error) {
 	// Empty values are left out: DynamoDB keeps no empty sets and the
 	// templates treat a missing value as empty. A mail without data has no
 	// data attribute at all: omitempty keeps an empty map, and minidyn
@@ -70,25 +84,23 @@ func (s *Store) mailPut(m outbox.Mail) (types.TransactWriteItem, error) {
 			data[k] = v
 		}
 	}
-	next := m.CreatedAt.Add(s.MailGrace)
-	item, err := attributevalue.MarshalMap(mailItem{
+	it := mailItem{
 		PK: s.key("mail", m.ID), SK: mailSK,
-		GSI1PK: s.duePK(), GSI1SK: ts(next) + "#" + m.ID,
 		ID: m.ID, Template: m.Template, Locale: m.Locale,
 		To: m.To, Cc: m.Cc, ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName,
 		Data: data, TokenNonce: m.TokenNonce, Unverified: m.Unverified,
-		Status: string(outbox.Pending), CreatedAt: ts(m.CreatedAt), NextAttemptAt: ts(next),
+		Status: string(outbox.Pending), CreatedAt: ts(m.CreatedAt),
 		// Kept past any retry for the coordinators' view, then deleted.
 		ExpiresAt: m.CreatedAt.Add(2*s.SentMailRetention + 24*time.Hour).Unix(),
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("marshal mail: %w", err)
 	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName:           &s.Table,
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}}, nil
+	if !due.IsZero() {
+		it.GSI1PK, it.GSI1SK, it.NextAttemptAt = s.duePK(), ts(due)+"#"+m.ID, ts(due)
+	}
+	item, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("marshal mail: %w", err)
+	}
+	return item, nil
 }
 
 func conditionFailed(err error) bool {

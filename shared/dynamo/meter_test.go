@@ -195,9 +195,10 @@ func (m *writeMeter) total(t testing.TB, title string) (items, wcu int) {
 //
 // Issue 9 asks for at most 4 WCU for an application or a contact message
 // and 6 for a sign-up; docs/write-cost.md says how far each kind is and
-// what is left. The ceilings below are today's measurements. A sign-up at
-// every field's limit stays over any budget: its registration alone is
-// 3 KB.
+// what is left. A contact message meets it: the message and its two mails
+// are plain puts, the mails outside the index. The ceilings below are
+// today's measurements. A sign-up at every field's limit stays over any
+// budget: its registration alone is 3 KB.
 func TestSubmissionWriteUnits(t *testing.T) {
 	for _, sub := range submissions {
 		t.Run(sub.name, func(t *testing.T) {
@@ -273,7 +274,7 @@ var submissions = []submission{
 		}, "fa"); err != nil {
 			t.Fatalf("Submit: %v", err)
 		}
-	}, 3, 9},
+	}, 3, 4},
 	{"sign-up, confirmed", func(t testing.TB, e *env, store *dynamo.Store) {
 		signUp(t, e, store, 0, event.Confirmed, event.Input{Name: "Erika Müller", Organisation: "Caritasverband Eisenach"})
 	}, 4, 10},

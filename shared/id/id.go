@@ -5,6 +5,7 @@ package id
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"strings"
@@ -29,4 +30,18 @@ func Valid(s string) bool {
 	}
 	_, err := enc.DecodeString(strings.ToLower(s))
 	return err == nil && s == strings.ToLower(s)
+}
+
+// Derive returns the id of a record that parent implies, one per purpose:
+// the same for the same two, so writing the record again finds the first
+// one. It keeps parent's time, so it sorts with it, and takes its other 80
+// bits from a hash of both, so it is as hard to guess as parent is.
+func Derive(parent, purpose string) string {
+	var b [16]byte
+	if raw, err := enc.DecodeString(parent); err == nil && len(raw) == 16 {
+		copy(b[:6], raw[:6])
+	}
+	sum := sha256.Sum256([]byte(parent + "\x00" + purpose))
+	copy(b[6:], sum[:10])
+	return enc.EncodeToString(b[:])
 }

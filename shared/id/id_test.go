@@ -150,3 +150,30 @@ func TestTimePrefixVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestDerive: a derived id is a valid id, the same for the same parent and
+// purpose, different for another of either, and sorts at its parent's time.
+func TestDerive(t *testing.T) {
+	parent, other := id.New(epoch), id.New(epoch)
+	got := id.Derive(parent, "contact.inbox")
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"valid", id.Valid(got)},
+		{"stable", got == id.Derive(parent, "contact.inbox")},
+		{"per purpose", got != id.Derive(parent, "contact.ack")},
+		{"per parent", got != id.Derive(other, "contact.inbox")},
+		{"not the parent", got != parent},
+		{"the parent's time", got[:9] == parent[:9]},
+		{"after an earlier record", id.New(epoch.Add(-time.Millisecond)) < got},
+		{"before a later record", got < id.New(epoch.Add(time.Millisecond))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.ok {
+				t.Errorf("Derive(%s) = %s", parent, got)
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	miniserver "github.com/truora/minidyn/server"
 
+	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
@@ -327,5 +328,40 @@ func TestTwoSweepsSendOneReminder(t *testing.T) {
 	}
 	if got := e.sender.to(attendee); got != 2 {
 		t.Errorf("%d mails to the attendee, want 2 (confirmation, one reminder)", got)
+	}
+}
+
+// TestSweeperReconcilesContactMail: a contact message's mails whose stream
+// records never reached the notifier are handed to the sweep by the
+// reconcile job past its grace, and delivered once however often the
+// sweeper runs.
+func TestSweeperReconcilesContactMail(t *testing.T) {
+	e := newSweepEnv(t)
+	const sender = "fragen@example.org"
+	messages := &contact.Service{Store: e.store, Config: e.cfg, Keys: testenv.Keys(t), Now: e.clock.Now, Log: e.log}
+	m, err := messages.Submit(context.Background(), contact.Input{
+		Name: "Test", Email: sender, Topic: "general", Message: "Eine Frage", Consent: true,
+	}, "de")
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	sweep := notify.Sweeper(e.d, e.log, messages.Reconcile)
+	for _, step := range []struct {
+		after      time.Duration
+		inbox, ack int
+	}{
+		{time.Minute, 0, 0}, // the notifier's grace
+		{2 * time.Minute, 1, 1},
+		{time.Minute, 1, 1},
+		{time.Hour, 1, 1},
+	} {
+		e.clock.Advance(step.after)
+		if err := sweep(context.Background()); err != nil {
+			t.Fatalf("sweep: %v", err)
+		}
+		if got, got2 := e.sender.to(m.Inbox), e.sender.to(sender); got != step.inbox || got2 != step.ack {
+			t.Errorf("at %s: %d mails to the inbox, %d to the sender; want %d, %d",
+				e.clock.Now().Sub(sweepStart), got, got2, step.inbox, step.ack)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/dynamo/emulator"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 )
 
@@ -39,7 +40,7 @@ type DynamoDB struct {
 func NewDynamoDB(t testing.TB) *DynamoDB {
 	t.Helper()
 	emu := miniserver.NewServer()
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewServer(emulator.Handler(emu))
 	t.Cleanup(srv.Close)
 	db := &DynamoDB{
 		Client:   dynamo.NewEmulatorClient(srv.URL, 3),

@@ -1,0 +1,96 @@
+package contact
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+)
+
+// A message's first mails are written after the message, outside any
+// transaction, and left to the stream-driven notifier alone. Reconcile is
+// the safety net the sweeper runs every minute, for what that leaves open:
+// a mail whose put failed after the message's, and a mail whose stream
+// record never reached the notifier.
+const (
+	// ReconcileGrace is how long a new message is left alone: longer than
+	// the contact function may run (10 s), so Reconcile never races the
+	// submission's own mail puts, and as long as the notifier's grace on
+	// other mail (MailGrace), so a mail the stream missed goes out as late
+	// as any other.
+	ReconcileGrace = 2 * time.Minute
+	// ReconcileWindow is how far back Reconcile looks: a sweeper that was
+	// down, or failing, for up to a week still finds every message's mails
+	// when it runs again. Every run reads the window's messages, about 1 KB
+	// each, so it is kept no longer than an outage anyone would leave.
+	ReconcileWindow = 7 * 24 * time.Hour
+)
+
+// Reconcile makes sure every recent message's first mails are on their
+// way: it writes a mail that was never written, from the stored message,
+// due at once, and hands a mail still waiting for the notifier past the
+// grace to the sweeper. An acknowledgement is written late only within the
+// configuration's mail retry period: past it, the outbox would have given up
+// on one written in time, and "we received your message" days later says
+// nothing the sender needs. The coordinators' copy is always written. It
+// reports how many mails it queued or handed over; a failure on one message
+// does not stop the others.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	now := s.Now().UTC()
+	msgs, err := s.Store.Recent(ctx, now.Add(-ReconcileWindow), now.Add(-ReconcileGrace))
+	if err != nil {
+		return 0, fmt.Errorf("reconcile: %w", err)
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	first := make([][]outbox.Mail, len(msgs))
+	var ids []string
+	for i, m := range msgs {
+		first[i] = s.Mails(m, now)
+		for _, ml := range first[i] {
+			ids = append(ids, ml.ID)
+		}
+	}
+	states, err := s.Store.FirstMails(ctx, ids)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile: %w", err)
+	}
+	ackUntil := time.Duration(s.Config.MailRetryHours) * time.Hour
+	var n int
+	var errs []error
+	for i, m := range msgs {
+		for _, ml := range first[i] {
+			switch states[ml.ID] {
+			case MailMissing:
+				if ml.Template == ackTemplate && now.Sub(m.CreatedAt) > ackUntil {
+					continue
+				}
+				err := s.Store.QueueMissing(ctx, m.ID, ml)
+				if errors.Is(err, ErrNotFound) {
+					continue // erased meanwhile: nothing of it may come back
+				}
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				n++
+			case MailWaiting:
+				handed, err := s.Store.HandOver(ctx, ml.ID, now)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if handed {
+					n++
+				}
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return n, fmt.Errorf("reconcile: %w", err)
+	}
+	return n, nil
+}
