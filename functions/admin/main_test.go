@@ -35,7 +35,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Fatal(err)
 	}
 	confirm := db.Mail(t, cfg.ID, (*mails)[0])
-	if _, err := partners.Confirm(ctx, keys.Token(confirm.TokenNonce)); err != nil {
+	if _, err := partners.Confirm(ctx, confirm.Link(keys)); err != nil {
 		t.Fatal(err)
 	}
 	ev := signedUpEvent(t, store, cfg, keys, clock)

@@ -125,7 +125,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if resp, body := l.request(t, "POST", "/partners", "application/x-www-form-urlencoded", apply.Encode()); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("apply: %d %s", resp.StatusCode, body)
 	}
-	token := regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(c.mailTo("konsole@example.org").text)
+	token := regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_.-]+)`).FindStringSubmatch(c.mailTo("konsole@example.org").text)
 	if token == nil {
 		t.Fatal("no confirm link in the mail")
 	}

@@ -43,7 +43,7 @@ func TestDataFileKeepsData(t *testing.T) {
 	first.Wait()
 	var confirm string
 	for _, m := range first.mails(t) {
-		if match := regexp.MustCompile(`confirm\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(m.text); match != nil {
+		if match := regexp.MustCompile(`confirm\?token=([A-Za-z0-9_.-]+)`).FindStringSubmatch(m.text); match != nil {
 			confirm = match[1]
 		}
 	}

@@ -173,7 +173,7 @@ func decodeHeader(t *testing.T, h mail.Header, key string) string {
 	return s
 }
 
-var tokenLink = regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_-]+)&locale=(\w+)`)
+var tokenLink = regexp.MustCompile(`/partners/confirm\?token=([A-Za-z0-9_.-]+)&locale=(\w+)`)
 
 func TestPartnerFlowEndToEnd(t *testing.T) {
 	l := startLocal(t, nil)

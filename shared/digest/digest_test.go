@@ -40,7 +40,7 @@ func TestDailyDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := partners.Confirm(ctx, keys.Token(db.Mail(t, cfg.ID, (*mails)[0]).TokenNonce)); err != nil {
+	if _, err := partners.Confirm(ctx, db.Mail(t, cfg.ID, (*mails)[0]).Link(keys)); err != nil {
 		t.Fatal(err)
 	}
 	ev := event.Event{

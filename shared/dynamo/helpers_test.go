@@ -149,22 +149,16 @@ func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z
 
 // fixture is one application as Service.Register would hand it to Create.
 type fixture struct {
-	app   partner.Application
-	token partner.Token
-	mail  outbox.Mail
+	app  partner.Application
+	mail outbox.Mail
 }
 
 // fixture builds a pending application of org by addr, created now.
 func (e *env) fixture(org, addr string) fixture {
 	now := e.clock.Now()
 	appID := id.New(now)
-	nonce := secret.NewNonce()
-	tok := partner.Token{
-		Hash:      secret.TokenHash(e.keys.Token(nonce)),
-		Purpose:   partner.ConfirmPurpose,
-		Ref:       appID,
-		ExpiresAt: now.Add(e.cfg.TokenValidity()),
-	}
+	// Whole seconds, as the store keeps a link's expiry.
+	link := partner.Link{Nonce: secret.NewNonce(), ExpiresAt: now.Add(e.cfg.TokenValidity()).Truncate(time.Second)}
 	return fixture{
 		app: partner.Application{
 			ID:               appID,
@@ -183,15 +177,16 @@ func (e *env) fixture(org, addr string) fixture {
 			CreatedAt:        now,
 			ExpiresAt:        now.Add(network.Days(e.cfg.Retention.UnconfirmedApplicationDays)),
 			DedupKey:         partner.DedupKey(e.keys, addr, org),
+			Link:             link,
 		},
-		token: tok,
 		mail: outbox.Mail{
 			ID:         id.New(now),
 			Template:   "partner.confirm",
 			Locale:     "de",
 			To:         []string{addr},
-			TokenNonce: nonce,
-			Data:       map[string]string{"expiresAt": tok.ExpiresAt.Format(time.RFC3339)},
+			TokenNonce: link.Nonce,
+			LinkRef:    "a." + appID,
+			Data:       map[string]string{"expiresAt": link.ExpiresAt.Format(time.RFC3339)},
 			CreatedAt:  now,
 		},
 	}
@@ -200,7 +195,7 @@ func (e *env) fixture(org, addr string) fixture {
 // create stores f and fails the test on any error.
 func (e *env) create(f fixture) {
 	e.t.Helper()
-	existing, err := e.store.Create(context.Background(), f.app, f.token, f.mail)
+	existing, err := e.store.Create(context.Background(), f.app, f.mail)
 	if err != nil || existing != "" {
 		e.t.Fatalf("Create(%s) = %q, %v; want \"\", nil", f.app.Organisation, existing, err)
 	}

@@ -35,6 +35,7 @@ type mailItem struct {
 	ReplyToName   string            `dynamodbav:"replyToName,omitempty"`
 	Data          map[string]string `dynamodbav:"data,omitempty"`
 	TokenNonce    string            `dynamodbav:"tokenNonce,omitempty"`
+	LinkRef       string            `dynamodbav:"linkRef,omitempty"`
 	Unverified    bool              `dynamodbav:"unverified,omitempty"`
 	Status        string            `dynamodbav:"status"`
 	Attempts      int               `dynamodbav:"attempts"`
@@ -88,7 +89,7 @@ func (s *Store) mailItem(m outbox.Mail, due time.Time) (map[string]types.Attribu
 		PK: s.key("mail", m.ID), SK: mailSK,
 		ID: m.ID, Template: m.Template, Locale: m.Locale,
 		To: m.To, Cc: m.Cc, ReplyTo: m.ReplyTo, ReplyToName: m.ReplyToName,
-		Data: data, TokenNonce: m.TokenNonce, Unverified: m.Unverified,
+		Data: data, TokenNonce: m.TokenNonce, LinkRef: m.LinkRef, Unverified: m.Unverified,
 		Status: string(outbox.Pending), CreatedAt: ts(m.CreatedAt),
 		// Kept past any retry for the coordinators' view, then deleted.
 		ExpiresAt: m.CreatedAt.Add(2*s.SentMailRetention + 24*time.Hour).Unix(),
@@ -171,7 +172,7 @@ func (s *Store) finish(ctx context.Context, id string, lease time.Time, update s
 func (s *Store) MarkSent(ctx context.Context, id string, lease, now time.Time) error {
 	return s.finish(ctx, id, lease,
 		"SET #status = :sent, sentAt = :now, expiresAt = :exp, gsi1pk = :sentpk, gsi1sk = :gsk "+
-			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
+			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce, linkRef",
 		map[string]types.AttributeValue{
 			":sent":   str(string(outbox.Sent)),
 			":now":    timeAV(now),
@@ -217,7 +218,7 @@ func (s *Store) Park(ctx context.Context, id string, lease, now time.Time, reaso
 func (s *Store) Drop(ctx context.Context, id string, lease, now time.Time, reason string) error {
 	return s.finish(ctx, id, lease,
 		"SET #status = :dropped, droppedAt = :now, gsi1pk = :droppedpk, gsi1sk = :gsk, lastError = :reason, expiresAt = :exp "+
-			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce",
+			"REMOVE leaseUntil, nextAttemptAt, #to, cc, replyTo, replyToName, #data, tokenNonce, linkRef",
 		map[string]types.AttributeValue{
 			":dropped":   str(string(outbox.Capped)),
 			":now":       timeAV(now),

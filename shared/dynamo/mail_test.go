@@ -522,7 +522,7 @@ func TestDelivererEndToEnd(t *testing.T) {
 	}
 	env := sender.delivered[0]
 	equal(t, "envelope To", env.To, []string{"verein@example.org"})
-	link := url.QueryEscape(e.keys.Token(f.mail.TokenNonce))
+	link := url.QueryEscape(e.keys.LinkToken(f.mail.LinkRef, f.mail.TokenNonce))
 	if !strings.Contains(strings.ReplaceAll(string(env.Data), "=\r\n", ""), link) {
 		t.Errorf("the delivered mail lacks the confirm link's token %q", link)
 	}
@@ -551,12 +551,12 @@ func TestOnMail(t *testing.T) {
 		want [][]string // new calls
 	}{
 		{"Create", func() error {
-			_, err := e.store.Create(ctx, f.app, f.token, f.mail)
+			_, err := e.store.Create(ctx, f.app, f.mail)
 			return err
 		}, [][]string{{f.mail.ID}}},
 		{"duplicate Create", func() error {
 			dup := e.fixture("Beispielverein e. V.", "verein@example.org")
-			if _, err := e.store.Create(ctx, dup.app, dup.token, dup.mail); !errors.Is(err, partner.ErrDuplicate) {
+			if _, err := e.store.Create(ctx, dup.app, dup.mail); !errors.Is(err, partner.ErrDuplicate) {
 				return err
 			}
 			return nil
@@ -574,7 +574,7 @@ func TestOnMail(t *testing.T) {
 			other := e.fixture("Anderer Verein", "verein@example.org")
 			e.db.Emulator.EmulateFailure(miniserver.FailureConditionInternalServerError)
 			defer e.db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
-			if _, err := e.store.Create(ctx, other.app, other.token, other.mail); err == nil {
+			if _, err := e.store.Create(ctx, other.app, other.mail); err == nil {
 				return errors.New("Create succeeded while storage failed")
 			}
 			return nil

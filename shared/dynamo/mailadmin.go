@@ -35,7 +35,7 @@ func decodeMailRecord(item map[string]types.AttributeValue) (outbox.Record, erro
 			Mail: outbox.Mail{
 				ID: it.ID, Template: it.Template, Locale: it.Locale,
 				To: it.To, Cc: it.Cc, ReplyTo: it.ReplyTo, ReplyToName: it.ReplyToName,
-				Data: it.Data, TokenNonce: it.TokenNonce, Unverified: it.Unverified, CreatedAt: parseTS(it.CreatedAt),
+				Data: it.Data, TokenNonce: it.TokenNonce, LinkRef: it.LinkRef, Unverified: it.Unverified, CreatedAt: parseTS(it.CreatedAt),
 			},
 			Status:        outbox.Status(it.Status),
 			Attempts:      it.Attempts,
@@ -51,7 +51,7 @@ func decodeMailRecord(item map[string]types.AttributeValue) (outbox.Record, erro
 	if r.Status == outbox.Sent {
 		// MarkSent removes these; an emulator that ignores REMOVE keeps
 		// them, and they must not show either way.
-		r.To, r.Cc, r.ReplyTo, r.ReplyToName, r.Data, r.TokenNonce = nil, nil, "", "", nil, ""
+		r.To, r.Cc, r.ReplyTo, r.ReplyToName, r.Data, r.TokenNonce, r.LinkRef = nil, nil, "", "", nil, "", ""
 		r.NextAttemptAt, r.LeaseUntil = time.Time{}, time.Time{}
 	}
 	return r, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -55,6 +56,8 @@ type appItem struct {
 	Reason           string   `dynamodbav:"reason,omitempty"`
 	DedupKey         string   `dynamodbav:"dedupKey"`
 	ExpiresAt        int64    `dynamodbav:"expiresAt,omitempty"`
+	LinkNonce        string   `dynamodbav:"linkNonce,omitempty"`
+	LinkExpiresAt    int64    `dynamodbav:"linkExpiresAt,omitempty"`
 }
 
 func (s *Store) appKey(id string) map[string]types.AttributeValue {
@@ -89,12 +92,15 @@ func (s *Store) appItemOf(app partner.Application) appItem {
 	if !app.ExpiresAt.IsZero() {
 		it.ExpiresAt = app.ExpiresAt.Unix()
 	}
+	if app.Link.Nonce != "" {
+		it.LinkNonce, it.LinkExpiresAt = app.Link.Nonce, app.Link.ExpiresAt.Unix()
+	}
 	return it
 }
 
-// Create writes the application, its uniqueness lock, its confirm token and
-// its mail in one transaction.
-func (s *Store) Create(ctx context.Context, app partner.Application, tok partner.Token, m outbox.Mail) (string, error) {
+// Create writes the application with its link, its uniqueness lock and its
+// mail in one transaction.
+func (s *Store) Create(ctx context.Context, app partner.Application, m outbox.Mail) (string, error) {
 	it := s.appItemOf(app)
 	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -116,13 +122,13 @@ func (s *Store) Create(ctx context.Context, app partner.Application, tok partner
 			Item: map[string]types.AttributeValue{
 				"pk": str(lockPK), "sk": str(lockSK),
 				"ref": str(app.ID), "status": str(string(app.Status)), "expiresAt": num(epoch(app.ExpiresAt)),
+				"linkNonce": str(app.Link.Nonce), "linkExpiresAt": num(epoch(app.Link.ExpiresAt)),
 			},
 			// A lock whose application has expired may be taken over even
 			// before TTL removes it.
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR expiresAt <= :now"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(epoch(s.Now()))},
 		}},
-		s.tokenPut(tok),
 		mailPut,
 	})
 	if codes, ok := cancellation(err); ok && len(codes) > 1 && codes[1] == "ConditionalCheckFailed" {
@@ -152,18 +158,6 @@ func (s *Store) hashEmail(addr string) string {
 	return s.HashEmail(strings.ToLower(addr))
 }
 
-func (s *Store) tokenPut(t partner.Token) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: &s.Table,
-		Item: map[string]types.AttributeValue{
-			"pk": str(s.key("token", t.Hash)), "sk": str(tokenSK),
-			"purpose": str(t.Purpose), "ref": str(t.Ref),
-			"expiresAt": num(epoch(t.ExpiresAt)),
-		},
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}}
-}
-
 // Lock reads the live lock of an organisation applying with an address:
 // the pending application it names and where that stands.
 func (s *Store) Lock(ctx context.Context, dedupKey string) (partner.Lock, error) {
@@ -175,6 +169,13 @@ func (s *Store) Lock(ctx context.Context, dedupKey string) (partner.Lock, error)
 		return partner.Lock{}, partner.ErrNotFound
 	}
 	l := partner.Lock{DedupKey: dedupKey, AppID: attrS(item, "ref"), Status: partner.Status(attrS(item, "status"))}
+	if nonce := attrS(item, "linkNonce"); nonce != "" {
+		var exp int64
+		if err := attributevalue.Unmarshal(item["linkExpiresAt"], &exp); err != nil {
+			return partner.Lock{}, fmt.Errorf("unmarshal lock: %w", err)
+		}
+		l.Link = partner.Link{Nonce: nonce, ExpiresAt: time.Unix(exp, 0).UTC()}
+	}
 	if l.Status == "" {
 		// A lock written before it carried the status.
 		app, err := s.Application(ctx, l.AppID)
@@ -186,30 +187,59 @@ func (s *Store) Lock(ctx context.Context, dedupKey string) (partner.Lock, error)
 	return l, nil
 }
 
-// Resend queues a mail about a pending application, with a new confirm
-// token if one is given, while the lock still names it in the same state.
-func (s *Store) Resend(ctx context.Context, l partner.Lock, tok *partner.Token, m outbox.Mail) error {
+// Resend queues a mail about a pending application while the lock still
+// names it in the same state; a link given becomes the application's and
+// the lock's.
+func (s *Store) Resend(ctx context.Context, l partner.Lock, link *partner.Link, m outbox.Mail) error {
 	mailPut, err := s.mailPut(m)
 	if err != nil {
 		return err
 	}
-	items := []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
-		TableName: &s.Table,
-		Key:       keyOf(s.key("application-lock", l.DedupKey), lockSK),
-		// A lock written before it carried the status passes as well.
-		ConditionExpression:      aws.String("#ref = :id AND (#status = :status OR attribute_not_exists(#status)) AND expiresAt > :now"),
-		ExpressionAttributeNames: map[string]string{"#ref": "ref", "#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":id": str(l.AppID), ":status": str(string(l.Status)), ":now": num(epoch(s.Now())),
-		},
-	}}, mailPut}
-	if tok != nil {
-		items = append(items, s.tokenPut(*tok))
+	lockKey := keyOf(s.key("application-lock", l.DedupKey), lockSK)
+	// A lock written before it carried the status passes as well.
+	cond := aws.String("#ref = :id AND (#status = :status OR attribute_not_exists(#status)) AND expiresAt > :now")
+	names := map[string]string{"#ref": "ref", "#status": "status"}
+	values := map[string]types.AttributeValue{
+		":id": str(l.AppID), ":status": str(string(l.Status)), ":now": num(epoch(s.Now())),
 	}
-	return s.transactOr(ctx, items, partner.ErrState, "resend")
+	if link == nil {
+		return s.transactOr(ctx, []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.Table, Key: lockKey, ConditionExpression: cond,
+			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		}}, mailPut}, partner.ErrState, "resend")
+	}
+	linkValues := map[string]types.AttributeValue{":nonce": str(link.Nonce), ":linkExp": num(epoch(link.ExpiresAt))}
+	return s.transactOr(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.Table, Key: lockKey, ConditionExpression: cond,
+			UpdateExpression:         aws.String("SET linkNonce = :nonce, linkExpiresAt = :linkExp"),
+			ExpressionAttributeNames: names, ExpressionAttributeValues: merged(values, linkValues),
+		}},
+		{Update: &types.Update{
+			TableName:        &s.Table,
+			Key:              s.appKey(l.AppID),
+			UpdateExpression: aws.String("SET linkNonce = :nonce, linkExpiresAt = :linkExp"),
+			// The lock's state says the same while the two agree; this
+			// keeps an update from making an item of a deleted application.
+			ConditionExpression:      aws.String("#status = :pending"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: merged(linkValues, map[string]types.AttributeValue{
+				":pending": str(string(partner.PendingConfirmation)),
+			}),
+		}},
+		mailPut,
+	}, partner.ErrState, "resend")
 }
 
-// Token reads a live token by its hash.
+func merged(a, b map[string]types.AttributeValue) map[string]types.AttributeValue {
+	out := make(map[string]types.AttributeValue, len(a)+len(b))
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
+}
+
+// Token reads a live token by its hash: only links mailed before
+// applications kept their link have one (see partner.Service.Lookup).
 func (s *Store) Token(ctx context.Context, hash string) (partner.Token, error) {
 	item, err := s.live(ctx, s.key("token", hash), tokenSK, partner.ErrNotFound, partner.ErrExpired)
 	if errors.Is(err, partner.ErrNotFound) {
@@ -241,6 +271,18 @@ func (s *Store) Application(ctx context.Context, id string) (partner.Application
 	return decodeApp(item)
 }
 
+// StoredApplication reads an application as stored, even past its expiry.
+func (s *Store) StoredApplication(ctx context.Context, id string) (partner.Application, error) {
+	item, err := s.read(ctx, s.key("application", id), appSK)
+	if err != nil {
+		return partner.Application{}, fmt.Errorf("read application: %w", err)
+	}
+	if item == nil {
+		return partner.Application{}, partner.ErrNotFound
+	}
+	return decodeApp(item)
+}
+
 func decodeApp(item map[string]types.AttributeValue) (partner.Application, error) {
 	var it appItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
@@ -264,6 +306,9 @@ func decodeApp(item map[string]types.AttributeValue) (partner.Application, error
 	}
 	if it.ExpiresAt != 0 {
 		app.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	if it.LinkNonce != "" {
+		app.Link = partner.Link{Nonce: it.LinkNonce, ExpiresAt: time.Unix(it.LinkExpiresAt, 0).UTC()}
 	}
 	return app, nil
 }
@@ -354,11 +399,11 @@ func (s *Store) Approved(ctx context.Context) ([]partner.Application, error) {
 }
 
 // PutApproved stores an approved partner directly: the local server seeds
-// its demo partners with it. It keeps what the public list shows, no phone
-// or message, and no expiry: partners stay.
+// its demo partners with it. It keeps what the public list shows, no phone,
+// message or link, and no expiry: partners stay.
 func (s *Store) PutApproved(ctx context.Context, app partner.Application) error {
 	app.Status = partner.Approved
-	app.Phone, app.Message, app.ExpiresAt = "", "", time.Time{}
+	app.Phone, app.Message, app.ExpiresAt, app.Link = "", "", time.Time{}, partner.Link{}
 	item, err := attributevalue.MarshalMap(s.appItemOf(app))
 	if err != nil {
 		return fmt.Errorf("marshal partner: %w", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
@@ -31,8 +32,9 @@ func TestCreateRoundTrip(t *testing.T) {
 	f.app.CreatedAt = at
 	f.app.Consent.At = at.Add(-time.Second)
 	f.app.ExpiresAt = at.Add(network.Days(14))
-	f.token.ExpiresAt = at.Add(7 * 24 * time.Hour)
+	f.app.Link.ExpiresAt = at.Add(7 * 24 * time.Hour)
 	e.create(f)
+	link := partner.Link{Nonce: f.app.Link.Nonce, ExpiresAt: at.Add(7 * 24 * time.Hour).UTC().Truncate(time.Second)}
 
 	t.Run("application", func(t *testing.T) {
 		got, err := e.store.Application(ctx, f.app.ID)
@@ -43,17 +45,35 @@ func TestCreateRoundTrip(t *testing.T) {
 		want.CreatedAt = at.UTC().Truncate(time.Millisecond)
 		want.Consent.At = at.Add(-time.Second).UTC().Truncate(time.Millisecond)
 		want.ExpiresAt = at.Add(network.Days(14)).UTC().Truncate(time.Second)
+		want.Link = link
 		equal(t, "Application", got, want)
 	})
 
-	t.Run("token", func(t *testing.T) {
-		got, err := e.store.Token(ctx, f.token.Hash)
+	t.Run("lock", func(t *testing.T) {
+		got, err := e.store.Lock(ctx, f.app.DedupKey)
+		if err != nil {
+			t.Fatalf("Lock: %v", err)
+		}
+		// A repeat mails the same link without reading the application.
+		equal(t, "Lock", got, partner.Lock{DedupKey: f.app.DedupKey, AppID: f.app.ID, Status: partner.PendingConfirmation, Link: link})
+	})
+
+	t.Run("no token item", func(t *testing.T) {
+		for k := range e.db.Snapshot(t) {
+			if strings.HasSuffix(k, "|token") {
+				t.Errorf("token item %s written, want none: the application keeps its link", k)
+			}
+		}
+	})
+
+	t.Run("token item of an older link", func(t *testing.T) {
+		exp := at.Add(time.Hour).UTC().Truncate(time.Second)
+		hash := secret.TokenHash(e.db.PutLegacyConfirmToken(t, e.cfg.ID, f.app.ID, e.keys, exp))
+		got, err := e.store.Token(ctx, hash)
 		if err != nil {
 			t.Fatalf("Token: %v", err)
 		}
-		want := f.token
-		want.ExpiresAt = at.Add(7 * 24 * time.Hour).UTC().Truncate(time.Second)
-		equal(t, "Token", got, want)
+		equal(t, "Token", got, partner.Token{Hash: hash, Purpose: partner.ConfirmPurpose, Ref: f.app.ID, ExpiresAt: exp})
 	})
 
 	t.Run("items", func(t *testing.T) {
@@ -111,7 +131,7 @@ func TestCreateDuplicate(t *testing.T) {
 	if second.app.DedupKey != first.app.DedupKey || second.app.ID == first.app.ID {
 		t.Fatalf("fixture: want the same DedupKey and a new id")
 	}
-	existing, err := e.store.Create(ctx, second.app, second.token, second.mail)
+	existing, err := e.store.Create(ctx, second.app, second.mail)
 	if !errors.Is(err, partner.ErrDuplicate) {
 		t.Fatalf("second Create error = %v, want partner.ErrDuplicate", err)
 	}
@@ -124,7 +144,6 @@ func TestCreateDuplicate(t *testing.T) {
 		pk, sk string
 	}{
 		{"application", e.key("application", second.app.ID), "application"},
-		{"token", e.key("token", second.token.Hash), "token"},
 		{"mail", e.key("mail", second.mail.ID), "outbox"},
 	} {
 		t.Run("no second "+c.name, func(t *testing.T) {
@@ -160,9 +179,10 @@ func TestExpiredReadsAsGone(t *testing.T) {
 	e.create(f)
 
 	// Both expire at their whole second: TTL attributes are epoch seconds.
-	tokenEnd := f.token.ExpiresAt.Truncate(time.Second)
+	tokenEnd := f.app.Link.ExpiresAt.Truncate(time.Second)
 	appEnd := f.app.ExpiresAt.Truncate(time.Second)
-	readToken := func() error { _, err := e.store.Token(ctx, f.token.Hash); return err }
+	hash := secret.TokenHash(e.db.PutLegacyConfirmToken(t, e.cfg.ID, f.app.ID, e.keys, tokenEnd))
+	readToken := func() error { _, err := e.store.Token(ctx, hash); return err }
 	readApp := func() error { _, err := e.store.Application(ctx, f.app.ID); return err }
 
 	for _, c := range []struct {
@@ -200,7 +220,7 @@ func TestExpiredReadsAsGone(t *testing.T) {
 	t.Run("items still stored", func(t *testing.T) {
 		// TTL has not run: the items exist, the reads alone hide them.
 		for _, item := range []map[string]types.AttributeValue{
-			e.raw(e.appPK(f.app.ID)), e.raw(e.tokenPK(f.token.Hash)), e.raw(e.lockPK(f.app.DedupKey)),
+			e.raw(e.appPK(f.app.ID)), e.raw(e.tokenPK(hash)), e.raw(e.lockPK(f.app.DedupKey)),
 		} {
 			if item == nil {
 				t.Errorf("an expired item vanished before TTL ran")
@@ -219,7 +239,7 @@ func TestCreateTakesOverExpiredLock(t *testing.T) {
 	t.Run("still locked in the last millisecond", func(t *testing.T) {
 		e.clock.Set(end.Add(-time.Millisecond))
 		second := e.fixture("Beispielverein e. V.", "verein@example.org")
-		existing, err := e.store.Create(ctx, second.app, second.token, second.mail)
+		existing, err := e.store.Create(ctx, second.app, second.mail)
 		if !errors.Is(err, partner.ErrDuplicate) || existing != first.app.ID {
 			t.Errorf("Create = %q, %v; want %q, partner.ErrDuplicate", existing, err, first.app.ID)
 		}
@@ -250,7 +270,7 @@ func TestCreateTakesOverExpiredLock(t *testing.T) {
 	t.Run("new lock holds", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		fourth := e.fixture("Beispielverein e. V.", "verein@example.org")
-		existing, err := e.store.Create(ctx, fourth.app, fourth.token, fourth.mail)
+		existing, err := e.store.Create(ctx, fourth.app, fourth.mail)
 		if !errors.Is(err, partner.ErrDuplicate) || existing == first.app.ID || existing == "" {
 			t.Errorf("Create = %q, %v; want the third id, partner.ErrDuplicate", existing, err)
 		}
@@ -326,7 +346,7 @@ func TestConfirm(t *testing.T) {
 		// Past the unconfirmed application's expiry, well within the review's.
 		e.clock.Set(f.app.ExpiresAt.Add(time.Hour))
 		dup := e.fixture("Beispielverein e. V.", "verein@example.org")
-		existing, err := e.store.Create(ctx, dup.app, dup.token, dup.mail)
+		existing, err := e.store.Create(ctx, dup.app, dup.mail)
 		if !errors.Is(err, partner.ErrDuplicate) || existing != f.app.ID {
 			t.Errorf("Create = %q, %v; want %q, partner.ErrDuplicate", existing, err, f.app.ID)
 		}
@@ -407,9 +427,9 @@ func TestApproved(t *testing.T) {
 		}
 		app := f.app
 		app.Status = partner.Approved
-		// PutApproved keeps what the public list shows, no phone or message,
-		// and no expiry: partners stay.
-		app.Phone, app.Message, app.ExpiresAt = "", "", time.Time{}
+		// PutApproved keeps what the public list shows, no phone, message
+		// or link, and no expiry: partners stay.
+		app.Phone, app.Message, app.ExpiresAt, app.Link = "", "", time.Time{}, partner.Link{}
 		want = append(want, app)
 	}
 	// Pending ones, one of each kind, sort first by name but are not listed.
@@ -445,7 +465,7 @@ func TestCreateStorageFailure(t *testing.T) {
 	f := e.fixture("Beispielverein e. V.", "verein@example.org")
 
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionInternalServerError)
-	existing, err := e.store.Create(ctx, f.app, f.token, f.mail)
+	existing, err := e.store.Create(ctx, f.app, f.mail)
 	if err == nil || errors.Is(err, partner.ErrDuplicate) || existing != "" {
 		t.Errorf("Create = %q, %v; want a storage error", existing, err)
 	}
@@ -453,7 +473,7 @@ func TestCreateStorageFailure(t *testing.T) {
 		if _, err := e.store.Application(ctx, f.app.ID); err == nil || errors.Is(err, partner.ErrNotFound) {
 			t.Errorf("Application error = %v, want a storage error", err)
 		}
-		if _, err := e.store.Token(ctx, f.token.Hash); err == nil || errors.Is(err, partner.ErrNotFound) {
+		if _, err := e.store.Token(ctx, strings.Repeat("0", 64)); err == nil || errors.Is(err, partner.ErrNotFound) {
 			t.Errorf("Token error = %v, want a storage error", err)
 		}
 		if _, err := e.store.Approved(ctx); err == nil {
@@ -466,7 +486,6 @@ func TestCreateStorageFailure(t *testing.T) {
 		for name, item := range map[string]map[string]types.AttributeValue{
 			"application": e.raw(e.appPK(f.app.ID)),
 			"lock":        e.raw(e.lockPK(f.app.DedupKey)),
-			"token":       e.raw(e.tokenPK(f.token.Hash)),
 			"mail":        e.raw(e.mailPK(f.mail.ID)),
 		} {
 			if item != nil {
@@ -554,7 +573,7 @@ func TestConflictRetries(t *testing.T) {
 			e.store.API = api
 			f := e.fixture("Beispielverein e. V.", "verein@example.org")
 
-			_, err := e.store.Create(ctx, f.app, f.token, f.mail)
+			_, err := e.store.Create(ctx, f.app, f.mail)
 			if c.wantErr {
 				if !errors.Is(err, dynamo.ErrUnavailable) {
 					t.Errorf("Create error = %v, want dynamo.ErrUnavailable", err)
@@ -605,7 +624,7 @@ func TestConflictRetries(t *testing.T) {
 		e.store.API = &conflictAPI{API: e.store.API, conflicts: 10}
 		e.store.Backoff = func(ctx context.Context, attempt int) error { return context.Canceled }
 		f := e.fixture("Beispielverein e. V.", "verein@example.org")
-		if _, err := e.store.Create(ctx, f.app, f.token, f.mail); !errors.Is(err, context.Canceled) {
+		if _, err := e.store.Create(ctx, f.app, f.mail); !errors.Is(err, context.Canceled) {
 			t.Errorf("Create error = %v, want context.Canceled", err)
 		}
 	})

@@ -164,6 +164,14 @@ func TestAdminPeopleExport(t *testing.T) {
 	if strings.Contains(string(r.body), "tokenNonce") || strings.Contains(string(r.body), "x"+addr) {
 		t.Errorf("the export holds a link nonce or someone else's record: %s", r.body)
 	}
+	// The applications keep their confirm link's nonce; with the
+	// deployment key it opens them, so it is no data about the person.
+	for _, appID := range []string{p.approved, p.pending} {
+		nonce := testenv.S(f.db.Item(t, f.config.ID+"#application#"+appID, "application"), "linkNonce")
+		if nonce == "" || strings.Contains(string(r.body), nonce) || strings.Contains(string(r.body), "linkNonce") {
+			t.Errorf("application %s: nonce %q stored, and in the export: %s", appID, nonce, r.body)
+		}
+	}
 
 	if len(got.Suppressions) != 1 || got.Suppressions[0].Email != addr || got.Suppressions[0].Reason != "bounce:General" {
 		t.Errorf("suppressions %+v", got.Suppressions)
@@ -255,8 +263,10 @@ func TestAdminPeopleErase(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d; body %s\n%s", r.status, r.body, f.logs.String())
 	}
+	// Tokens: the registrations' cancel links; an application keeps its
+	// confirm link in itself.
 	wantCounts := map[string]int{"applications": 2, "registrations": 2, "contactMessages": 1, "mails": 9, "suppressions": 1,
-		"tokens": 4, "locks": 1, "other": 0, "redacted": 2}
+		"tokens": 2, "locks": 1, "other": 0, "redacted": 2}
 	if got := decodeJSON[struct{ Erased map[string]int }](t, r).Erased; !maps.Equal(got, wantCounts) {
 		t.Errorf("erased %v, want %v", got, wantCounts)
 	}

@@ -84,7 +84,7 @@ func BenchmarkBareTransaction(b *testing.B) {
 // benchmark measures our own code (decode, validate, hash, ids) alone.
 type nullStore struct{ partner.Store }
 
-func (nullStore) Create(context.Context, partner.Application, partner.Token, outbox.Mail) (string, error) {
+func (nullStore) Create(context.Context, partner.Application, outbox.Mail) (string, error) {
 	return "", nil
 }
 

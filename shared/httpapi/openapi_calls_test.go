@@ -26,7 +26,7 @@ import (
 // linkToken is the token of the link in the newest mail stored.
 func (f *fixture) linkToken(t *testing.T) string {
 	t.Helper()
-	return f.keys.Token(f.db.Mail(t, f.config.ID, (*f.mails)[len(*f.mails)-1]).TokenNonce)
+	return f.db.Mail(t, f.config.ID, (*f.mails)[len(*f.mails)-1]).Link(f.keys)
 }
 
 // coordination is what the rows of the coordinators' event, inbox, outbox

@@ -68,6 +68,10 @@ func goldenCases() []goldenCase {
 		"expiresAt":        "2026-03-29T00:30:00Z",
 		"reason":           testenv.HostileLines + testenv.HostileTag,
 	}
+	// A confirm link names its application (secret.Keys.LinkToken).
+	confirm := mail("partner.confirm", application)
+	confirm.LinkRef = "a." + application["applicationId"]
+
 	contact := map[string]string{
 		"reference":      "K-7F3A-92QX",
 		"topic":          "Sprachkurse & " + testenv.HostileTag,
@@ -130,8 +134,8 @@ func goldenCases() []goldenCase {
 	}
 
 	return []goldenCase{
-		{name: "partner.confirm", mail: mail("partner.confirm", application)},
-		{name: "partner.confirm.hostile-config", mail: mail("partner.confirm", application), config: hostileConfig},
+		{name: "partner.confirm", mail: confirm},
+		{name: "partner.confirm.hostile-config", mail: confirm, config: hostileConfig},
 		{name: "partner.review", mail: mail("partner.review", application)},
 		{name: "partner.review.minimal", mail: mail("partner.review", without(application, "phone", "website", "regionalNetworks", "message"))},
 		{name: "partner.review.javascript-website", mail: mail("partner.review", with(application, "website", " JavaScript:alert(3)"))},

@@ -243,7 +243,7 @@ func (r *Renderer) Render(m outbox.Mail) (mail.Message, error) {
 			return mail.Message{}, fmt.Errorf("mail %s: no token", m.Template)
 		}
 		v.Link = strings.TrimRight(cfg.PublicBaseURL, "/") + k.link +
-			url.QueryEscape(r.Keys.Token(m.TokenNonce)) + "&locale=" + locale
+			url.QueryEscape(r.Keys.LinkToken(m.LinkRef, m.TokenNonce)) + "&locale=" + locale
 	}
 	var text strings.Builder
 	k.text(&text, v)

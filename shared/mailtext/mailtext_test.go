@@ -60,13 +60,17 @@ func confirmMail(locale, expiresAt string) outbox.Mail {
 		To:         []string{"verein@example.org"},
 		Data:       data,
 		TokenNonce: nonce,
+		LinkRef:    linkRef,
 		CreatedAt:  time.Date(2026, 3, 22, 0, 30, 0, 0, time.UTC),
 	}
 }
 
+// linkRef names the application the confirm link opens.
+const linkRef = "a.01jn8a0000000000000000000c"
+
 func TestConfirm(t *testing.T) {
 	r, cfg, keys := setup(t)
-	token := keys.Token(nonce)
+	token := linkRef + "." + keys.Token(nonce)
 
 	tests := []struct {
 		name        string
@@ -173,8 +177,9 @@ func TestConfirm(t *testing.T) {
 	}
 }
 
-// The link carries the token as it is: URL-safe base64 needs no escaping,
-// and it opens the confirm page of the deployment's own base URL.
+// The link carries the token as it is: the application's id, URL-safe
+// base64 and dots need no escaping, and it opens the confirm page of the
+// deployment's own base URL.
 func TestConfirmLinkBaseURL(t *testing.T) {
 	r, cfg, keys := setup(t)
 	tests := []struct {
@@ -192,7 +197,7 @@ func TestConfirmLinkBaseURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := tt.want + keys.Token(nonce) + "&locale=en"
+			want := tt.want + linkRef + "." + keys.Token(nonce) + "&locale=en"
 			if !strings.Contains(msg.Text, "\n"+want+"\n") {
 				t.Errorf("text: got no link %q in\n%s", want, msg.Text)
 			}

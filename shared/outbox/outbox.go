@@ -25,6 +25,10 @@ type Mail struct {
 	// TokenNonce seeds the link token of a confirm or cancel mail; the token
 	// itself is never stored.
 	TokenNonce string
+	// LinkRef names the record that keeps the nonce ("a.<id>"), which the
+	// link then names too (secret.Keys.LinkToken); empty for a link whose
+	// token is stored as an item of its own.
+	LinkRef string
 	// Unverified marks mail to an address nobody has shown to own, sent
 	// because someone submitted it: such mail is capped per address per
 	// day, so the forms cannot flood a stranger's inbox.

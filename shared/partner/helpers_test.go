@@ -102,7 +102,7 @@ func (e *env) link(mailID string) string {
 	if m.TokenNonce == "" {
 		e.t.Fatalf("mail %s carries no token", mailID)
 	}
-	return e.keys.Token(m.TokenNonce)
+	return m.Link(e.keys)
 }
 
 // register registers in and returns the result and the confirm link's token.

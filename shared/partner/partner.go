@@ -60,9 +60,23 @@ type Application struct {
 	// DedupKey identifies "this organisation with this address" without
 	// revealing either.
 	DedupKey string
+	// Link is the confirm link every mail about the application carries.
+	// Never shown to anyone: with the deployment key it opens the
+	// application.
+	Link Link
 }
 
-// Token is a stored link token: what it is for and until when.
+// Link is an application's confirm link: the nonce its token derives from
+// (secret.Keys.LinkToken with the application's ref) and until when it
+// works. It lives in the application, so confirming reads the application
+// it names and no token item is written.
+type Link struct {
+	Nonce     string
+	ExpiresAt time.Time
+}
+
+// Token is a stored link token: what it is for and until when. Only links
+// mailed before the application kept its Link use one (see Service.Lookup).
 type Token struct {
 	Hash      string
 	Purpose   string
@@ -84,27 +98,37 @@ var (
 )
 
 // Lock stands for "this organisation applied with this address and waits":
-// it names the pending application and where it stands.
+// it names the pending application and where it stands. It keeps a copy of
+// the application's Link, so a repeat can mail the same link with no read
+// beyond the lock's: a new application and a repeat make the same calls.
 type Lock struct {
 	DedupKey string
 	AppID    string
 	Status   Status
+	Link     Link // zero for a lock written before applications kept their link
 }
 
 // Store keeps applications. Each method is one transaction; the conditions
 // that keep the rules live in the implementation.
 type Store interface {
-	// Create stores a new application with its confirm token and mail. If a
+	// Create stores a new application with its link and its mail. If a
 	// pending application with the same DedupKey exists it returns
 	// ErrDuplicate and that application's id.
-	Create(ctx context.Context, app Application, token Token, m outbox.Mail) (existingID string, err error)
+	Create(ctx context.Context, app Application, m outbox.Mail) (existingID string, err error)
+	// Token reads a live token item, which only links mailed before
+	// applications kept their Link have.
 	Token(ctx context.Context, hash string) (Token, error)
 	// Lock reads the live lock of DedupKey; ErrNotFound if none.
 	Lock(ctx context.Context, dedupKey string) (Lock, error)
-	// Resend queues m (and stores tok, if given) while the lock still names
-	// the same application in the same state; ErrState otherwise.
-	Resend(ctx context.Context, l Lock, tok *Token, m outbox.Mail) error
+	// Resend queues m while the lock still names the same application in
+	// the same state; ErrState otherwise. A link, if given, becomes the
+	// application's (and the lock's copy).
+	Resend(ctx context.Context, l Lock, link *Link, m outbox.Mail) error
 	Application(ctx context.Context, id string) (Application, error)
+	// StoredApplication reads an application even past its expiry (TTL
+	// deletes late): a link's token must be checked before "expired" may
+	// be said, or the answer would tell a stranger the application exists.
+	StoredApplication(ctx context.Context, id string) (Application, error)
 	// Confirm moves a pending_confirmation application to pending_review and
 	// queues the coordinators' mail; ErrState if it is not pending
 	// confirmation any more.

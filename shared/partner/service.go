@@ -2,6 +2,7 @@ package partner
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"strings"
 	"time"
@@ -97,8 +98,8 @@ func (s *Service) Register(ctx context.Context, in Input, locale string) (Result
 	app.CreatedAt = now
 	app.Consent = Consent{At: now, PolicyVersion: s.Config.Privacy.Version}
 	app.ExpiresAt = now.Add(network.Days(s.Config.Retention.UnconfirmedApplicationDays))
-	token, confirm := s.confirmMail(app.ID, app.Email, app.Locale, now)
-	_, err = s.Store.Create(ctx, app, token, confirm)
+	app.Link = Link{Nonce: secret.NewNonce(), ExpiresAt: now.Add(s.Config.TokenValidity())}
+	_, err = s.Store.Create(ctx, app, s.confirmMail(app.ID, app.Email, app.Locale, app.Link, now))
 	if errors.Is(err, ErrDuplicate) {
 		// The same application arrived at the same moment: answer as a
 		// repeat of the one that won.
@@ -120,25 +121,24 @@ type Result struct {
 	Created bool // false for a repeat of a pending application
 }
 
-// confirmMail is a new confirm link for application appID and the mail
-// that carries it. The address is not verified yet: the mail carries none
-// of the text the applicant typed, so the form cannot send words to a
-// stranger.
-func (s *Service) confirmMail(appID, addr, locale string, now time.Time) (Token, outbox.Mail) {
-	nonce := secret.NewNonce()
-	token := Token{
-		Hash:      secret.TokenHash(s.Keys.Token(nonce)),
-		Purpose:   ConfirmPurpose,
-		Ref:       appID,
-		ExpiresAt: now.Add(s.Config.TokenValidity()),
-	}
-	return token, outbox.Mail{
+// linkKind is the kind a confirm link names its application by
+// ("a.<id>.<token>", see secret.LinkToken).
+const linkKind = "a"
+
+func linkRef(appID string) string { return linkKind + "." + appID }
+
+// confirmMail is the mail that carries application appID's confirm link.
+// The address is not verified yet: the mail carries none of the text the
+// applicant typed, so the form cannot send words to a stranger.
+func (s *Service) confirmMail(appID, addr, locale string, link Link, now time.Time) outbox.Mail {
+	return outbox.Mail{
 		ID:         id.New(now),
 		Template:   "partner.confirm",
 		Locale:     locale,
 		To:         []string{addr},
-		TokenNonce: nonce,
-		Data:       map[string]string{"expiresAt": token.ExpiresAt.Format(time.RFC3339)},
+		TokenNonce: link.Nonce,
+		LinkRef:    linkRef(appID),
+		Data:       map[string]string{"expiresAt": link.ExpiresAt.Format(time.RFC3339)},
 		Unverified: true,
 		CreatedAt:  now,
 	}
@@ -147,19 +147,30 @@ func (s *Service) confirmMail(appID, addr, locale string, now time.Time) (Token,
 // resend tells the holder of a pending application where it stands, in the
 // language of the repeat.
 func (s *Service) resend(ctx context.Context, lock Lock, app Application, now time.Time) (Result, error) {
-	var tok *Token
+	var link *Link
 	var m outbox.Mail
 	switch lock.Status {
 	case PendingConfirmation:
-		t, confirm := s.confirmMail(lock.AppID, app.Email, app.Locale, now)
-		tok, m = &t, confirm
+		cur := lock.Link
+		// The same link again, so every mail about the application opens
+		// it; stored anew only when it has less than half its validity
+		// left (then it works a full validity from now) or the application
+		// predates links kept in it.
+		if cur.Nonce == "" || cur.ExpiresAt.Sub(now) < s.Config.TokenValidity()/2 {
+			if cur.Nonce == "" {
+				cur.Nonce = secret.NewNonce()
+			}
+			cur.ExpiresAt = now.Add(s.Config.TokenValidity())
+			link = &cur
+		}
+		m = s.confirmMail(lock.AppID, app.Email, app.Locale, cur, now)
 	default:
 		m = outbox.Mail{
 			ID: id.New(now), Template: "partner.inreview", Locale: app.Locale, To: []string{app.Email},
 			Unverified: true, CreatedAt: now,
 		}
 	}
-	err := s.Store.Resend(ctx, lock, tok, m)
+	err := s.Store.Resend(ctx, lock, link, m)
 	if errors.Is(err, ErrState) {
 		// Confirmed, decided or expired since the lock was read: the
 		// holder's next repeat will get the mail that fits then.
@@ -172,11 +183,44 @@ func (s *Service) resend(ctx context.Context, lock Lock, app Application, now ti
 }
 
 // Lookup resolves a confirm token without changing anything, for the page
-// a mail link opens (mail scanners prefetch links).
+// a mail link opens (mail scanners prefetch links). A wrong token, a
+// malformed one and one naming an unknown application all answer as an
+// unknown token does, so the answer tells a stranger nothing.
 func (s *Service) Lookup(ctx context.Context, token string) (Application, error) {
+	invalid := apperr.New(apperr.NotFound, "problem.link_invalid")
 	if token == "" || len(token) > 100 {
-		return Application{}, apperr.New(apperr.NotFound, "problem.link_invalid")
+		return Application{}, invalid
 	}
+	if !strings.Contains(token, ".") {
+		return s.lookupTokenItem(ctx, token)
+	}
+	kind, appID, tok, ok := secret.SplitLink(token)
+	if !ok || kind != linkKind || !id.Valid(appID) {
+		return Application{}, invalid
+	}
+	app, err := s.Store.StoredApplication(ctx, appID)
+	if errors.Is(err, ErrNotFound) {
+		return Application{}, invalid
+	}
+	if err != nil {
+		return Application{}, apperr.OrUnavailable(err)
+	}
+	if app.Link.Nonce == "" || !hmac.Equal([]byte(tok), []byte(s.Keys.Token(app.Link.Nonce))) {
+		return Application{}, invalid
+	}
+	now := s.Now()
+	if !now.Before(app.Link.ExpiresAt) || (!app.ExpiresAt.IsZero() && !now.Before(app.ExpiresAt)) {
+		return Application{}, apperr.New(apperr.Gone, "problem.gone")
+	}
+	return app, nil
+}
+
+// lookupTokenItem resolves a link mailed before applications kept their
+// link: its token's hash is an item of its own. Delete it (and Store.Token,
+// Token, ConfirmPurpose) once the longest confirm-token lifetime, the
+// configuration's tokenValidityHours (at most 720), has passed since the
+// release that stopped writing confirm token items: none is live then.
+func (s *Service) lookupTokenItem(ctx context.Context, token string) (Application, error) {
 	t, err := s.Store.Token(ctx, secret.TokenHash(token))
 	if errors.Is(err, ErrExpired) {
 		return Application{}, apperr.New(apperr.Gone, "problem.gone")

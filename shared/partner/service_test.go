@@ -176,19 +176,20 @@ func TestRegister(t *testing.T) {
 		CreatedAt:        now,
 		ExpiresAt:        now.Add(network.Days(e.cfg.Retention.UnconfirmedApplicationDays)).Truncate(time.Second),
 		DedupKey:         partner.DedupKey(e.keys, "Verein@example.org", "Beispielverein e. V."),
+		Link:             partner.Link{Nonce: e.mail((*e.mails)[0]).TokenNonce, ExpiresAt: now.Add(168 * time.Hour).Truncate(time.Second)},
 	}
 	equal(t, "stored application", got, want)
 	if e.cfg.Privacy.Version != want.Consent.PolicyVersion {
 		t.Errorf("policy version = %q, want the configuration's %q", want.Consent.PolicyVersion, e.cfg.Privacy.Version)
 	}
 
-	t.Run("token", func(t *testing.T) {
-		tok, err := e.store.Token(ctx, secret.TokenHash(token))
-		if err != nil {
-			t.Fatalf("Token: %v", err)
+	t.Run("link", func(t *testing.T) {
+		// The link names its application; no token item is written.
+		if want := "a." + res.ID + "." + e.keys.Token(want.Link.Nonce); token != want {
+			t.Errorf("link token = %q, want %q", token, want)
 		}
-		if tok.Ref != res.ID || tok.Purpose != partner.ConfirmPurpose || !tok.ExpiresAt.Equal(now.Add(168*time.Hour).Truncate(time.Second)) {
-			t.Errorf("Token = %+v, want ref %s, purpose %s, valid 168h", tok, res.ID, partner.ConfirmPurpose)
+		if _, err := e.store.Token(ctx, secret.TokenHash(token)); !errors.Is(err, partner.ErrNotFound) {
+			t.Errorf("Token(the link's hash) error = %v, want partner.ErrNotFound", err)
 		}
 	})
 }
@@ -216,9 +217,9 @@ func TestRegisterRepeated(t *testing.T) {
 				t.Fatalf("Register: %v", err)
 			}
 			equal(t, "Result", res, partner.Result{ID: first.ID, Status: partner.PendingConfirmation, Created: false})
-			// The holder gets the confirm link again, a new one that works,
-			// in the language of the repeat; the typed address's case and
-			// the repeat's text change nothing stored.
+			// The holder gets the confirm link again, the same one, in the
+			// language of the repeat; the typed address's case and the
+			// repeat's text change nothing stored.
 			got := (*e.mails)[before:]
 			if len(got) != 1 || e.queued() != queued+1 {
 				t.Fatalf("repeat wrote mails %v (queued %d, was %d), want one", got, e.queued(), queued)
@@ -226,10 +227,8 @@ func TestRegisterRepeated(t *testing.T) {
 			m := e.db.Mail(t, e.cfg.ID, got[0])
 			equal(t, "template", m.Template, "partner.confirm")
 			equal(t, "locale", m.Locale, "en")
-			tok, err := e.store.Token(ctx, secret.TokenHash(e.keys.Token(m.TokenNonce)))
-			if err != nil || tok.Ref != first.ID {
-				t.Errorf("the new link resolves to %+v, %v; want application %s", tok, err, first.ID)
-			}
+			equal(t, "link", m.Link(e.keys), token)
+			equal(t, "link's expiry", m.Data["expiresAt"], start.Add(168*time.Hour).Format(time.RFC3339))
 			app, err := e.store.Application(ctx, first.ID)
 			if err != nil || app.Message != "Wir bieten ein Sprachcafé an.\nJeden Dienstag." || app.Locale != "de" {
 				t.Errorf("first application changed by the repeat: %+v, %v", app, err)
@@ -291,9 +290,8 @@ func TestConfirmMail(t *testing.T) {
 			// Only the link's expiry: nothing the applicant typed.
 			equal(t, "Data", m.Data, map[string]string{"expiresAt": now.Add(168 * time.Hour).Format(time.RFC3339)})
 
-			tok, err := e.store.Token(context.Background(), secret.TokenHash(e.keys.Token(m.TokenNonce)))
-			if err != nil || tok.Ref != res.ID {
-				t.Errorf("the mail's token resolves to %+v, %v; want application %s", tok, err, res.ID)
+			if app, err := e.svc.Lookup(context.Background(), m.Link(e.keys)); err != nil || app.ID != res.ID {
+				t.Errorf("the mail's link resolves to %s, %v; want application %s", app.ID, err, res.ID)
 			}
 			// Nowhere in the stored mail either.
 			for _, typed := range []string{"Beispielverein", "Erika", "Sprachcafé", "03695", "beispielverein.example.org"} {
@@ -506,12 +504,12 @@ func TestConfirmExpiresMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
 		name string
-		n    int  // reads: 1 token, 2 application (Lookup), 3 application (store's Confirm)
+		n    int  // reads: 1 application (Lookup), 2 application (store's Confirm)
 		ttl  bool // TTL deletes the expired item as well
 	}{
-		{"before the lookup reads the application", 2, false},
-		{"between the lookup and the store's Confirm", 3, false},
-		{"and TTL deletes it, between the lookup and the store's Confirm", 3, true},
+		{"before the lookup reads the application", 1, false},
+		{"between the lookup and the store's Confirm", 2, false},
+		{"and TTL deletes it, between the lookup and the store's Confirm", 2, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)

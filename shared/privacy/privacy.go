@@ -33,7 +33,7 @@ const (
 	ContactMessages Kind = "contactMessages"
 	Mails           Kind = "mails" // outbox items: pending, parked or sent
 	Suppressions    Kind = "suppressions"
-	Tokens          Kind = "tokens" // confirm and cancel links
+	Tokens          Kind = "tokens" // cancel links; confirm links mailed before applications kept theirs
 	Locks           Kind = "locks"  // an application's mark against applying twice
 	// Other is a record of no known kind filed under the address's hash.
 	Other Kind = "other"

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strings"
 )
 
 // Keys holds purpose-separated keys derived from the deployment key.
@@ -55,6 +56,30 @@ func NewNonce() string {
 // working link: that also needs the deployment key.
 func (k *Keys) Token(nonce string) string {
 	return base64.RawURLEncoding.EncodeToString(mac(k.token, nonce))
+}
+
+// LinkToken is the token a link carries. A non-empty ref ("<kind>.<id>")
+// names the record that keeps the nonce, so looking the link up is one read
+// of that record and no token item is written; an empty ref gives the bare
+// Token of a link whose TokenHash is stored as an item of its own.
+func (k *Keys) LinkToken(ref, nonce string) string {
+	if ref == "" {
+		return k.Token(nonce)
+	}
+	return ref + "." + k.Token(nonce)
+}
+
+// SplitLink takes a token that names its record apart into the record's
+// kind, its id and the Token to check; ok is false for any other shape. Ids
+// and tokens never hold a dot, so a bare Token (no dot) is never taken for
+// one that names its record, nor the other way round.
+func SplitLink(s string) (kind, id, token string, ok bool) {
+	kind, rest, ok1 := strings.Cut(s, ".")
+	id, token, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || kind == "" || id == "" || token == "" || strings.Contains(token, ".") {
+		return "", "", "", false
+	}
+	return kind, id, token, true
 }
 
 // TokenHash is how a token is stored and looked up.

@@ -184,3 +184,32 @@ func TestTokenHash(t *testing.T) {
 		t.Errorf("TokenHash(token): got %q, want 64 hex digits unlike the token", got)
 	}
 }
+
+func TestSplitLink(t *testing.T) {
+	const tok = "UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"
+	tests := []struct {
+		in              string
+		kind, id, token string
+		ok              bool
+	}{
+		{"a.06eavn6bsdzfnwzw9h12vzba14." + tok, "a", "06eavn6bsdzfnwzw9h12vzba14", tok, true},
+		{tok, "", "", "", false}, // a bare token names no record
+		{"", "", "", "", false},
+		{"..", "", "", "", false},
+		{"a..x", "", "", "", false},
+		{".id.x", "", "", "", false},
+		{"a.id.", "", "", "", false},
+		{"a.id", "", "", "", false},
+		{"a.id.x.y", "", "", "", false},
+	}
+	for _, tt := range tests {
+		kind, id, token, ok := secret.SplitLink(tt.in)
+		if kind != tt.kind || id != tt.id || token != tt.token || ok != tt.ok {
+			t.Errorf("SplitLink(%q) = %q, %q, %q, %v; want %q, %q, %q, %v", tt.in, kind, id, token, ok, tt.kind, tt.id, tt.token, tt.ok)
+		}
+	}
+	k := keys(t, master1)
+	if kind, id, token, ok := secret.SplitLink(k.LinkToken("a.x", "n")); !ok || kind != "a" || id != "x" || token != k.Token("n") {
+		t.Errorf("SplitLink(LinkToken) = %q, %q, %q, %v; want the parts back", kind, id, token, ok)
+	}
+}

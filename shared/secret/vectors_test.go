@@ -79,3 +79,24 @@ func TestTokenVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkTokenVectors pins the token of a link that names its record: the
+// kind, the record's id and Token(nonce), joined by dots. Confirm links
+// mailed in this shape carry it until they expire.
+func TestLinkTokenVectors(t *testing.T) {
+	k := testenv.Keys(t)
+	tests := []struct {
+		ref, nonce string
+		want       string
+	}{
+		{"a.06eavn6bsdzfnwzw9h12vzba14", "AAAAAAAAAAAAAAAAAAAAAA", "a.06eavn6bsdzfnwzw9h12vzba14.UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"},
+		{"a.06h13w5z82db3azfrdqv06d81g", "q83vEjRWeJCrze8SNFZ4kA", "a.06h13w5z82db3azfrdqv06d81g.s4NwPETCxB0ZGeIwTRJbBopBwh9AUVPQ_OVS1sfMFL4"},
+		// No ref: the bare token of a link stored as a token item.
+		{"", "AAAAAAAAAAAAAAAAAAAAAA", "UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"},
+	}
+	for _, tt := range tests {
+		if got := k.LinkToken(tt.ref, tt.nonce); got != tt.want {
+			t.Errorf("LinkToken(%q, %q) = %q, want %q", tt.ref, tt.nonce, got, tt.want)
+		}
+	}
+}

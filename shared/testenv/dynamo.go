@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -20,6 +21,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo/emulator"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
+	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
 
 // DynamoDB is a fresh emulated table reached over loopback HTTP through the
@@ -165,6 +167,31 @@ func Traces(item map[string]types.AttributeValue, needle string) []string {
 	return out
 }
 
+// PutLegacyConfirmToken writes a confirm link's token item for application
+// appID of tenant, as releases before applications kept their link wrote
+// it, and returns the link's token: links mailed then must keep working
+// until they expire.
+func (db *DynamoDB) PutLegacyConfirmToken(t testing.TB, tenant, appID string, keys *secret.Keys, expiresAt time.Time) string {
+	t.Helper()
+	token := keys.Token(secret.NewNonce())
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	_, err := db.Client.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: &db.Table,
+		Item: map[string]types.AttributeValue{
+			"pk": s(tenant + "#token#" + secret.TokenHash(token)), "sk": s("token"),
+			"purpose": s("partner-confirm"), "ref": s(appID),
+			"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(expiresAt.Unix(), 10)},
+		},
+	})
+	if err != nil {
+		t.Fatalf("put legacy token: %v", err)
+	}
+	return token
+}
+
+// Link is the token of the link mail m carries, as its text shows it.
+func (m StoredMail) Link(keys *secret.Keys) string { return keys.LinkToken(m.LinkRef, m.TokenNonce) }
+
 // StoredMail is an outbox item as the adapter stores it.
 type StoredMail struct {
 	ID          string            `dynamodbav:"id"`
@@ -176,6 +203,7 @@ type StoredMail struct {
 	ReplyToName string            `dynamodbav:"replyToName"`
 	Data        map[string]string `dynamodbav:"data"`
 	TokenNonce  string            `dynamodbav:"tokenNonce"`
+	LinkRef     string            `dynamodbav:"linkRef"`
 	Status      string            `dynamodbav:"status"`
 }
 
