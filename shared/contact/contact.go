@@ -67,6 +67,8 @@ type Message struct {
 
 // Store keeps messages and queues their first mails.
 type Store interface {
+	// Cursors keep how far Reconcile has looked.
+	outbox.Cursors
 	// Submit stores m, then queues its first mails for the notifier alone,
 	// each at most once (their ids are derived from m's). An error wrapping
 	// ErrMailNotQueued means m is stored and a mail may not be: Reconcile

@@ -21,11 +21,13 @@ const (
 	// other mail (MailGrace), so a mail the stream missed goes out as late
 	// as any other.
 	ReconcileGrace = 2 * time.Minute
-	// ReconcileWindow is how far back Reconcile looks: a sweeper that was
-	// down, or failing, for up to a week still finds every message's mails
-	// when it runs again. Every run reads the window's messages, about 1 KB
-	// each, so it is kept no longer than an outage anyone would leave.
+	// ReconcileWindow is how far back Reconcile looks at most: a sweeper
+	// that was down, or failing, for up to a week still finds every
+	// message's mails when it runs again. Each run starts where the last
+	// complete one stopped (outbox.Span), so a message is read about once.
 	ReconcileWindow = 7 * 24 * time.Hour
+	// reconcileCursor names Reconcile's cursor.
+	reconcileCursor = "contact-mails"
 )
 
 // Reconcile makes sure every recent message's first mails are on their
@@ -36,14 +38,21 @@ const (
 // on one written in time, and "we received your message" days later says
 // nothing the sender needs. The coordinators' copy is always written. It
 // reports how many mails it queued or handed over; a failure on one message
-// does not stop the others.
+// does not stop the others, and leaves the cursor where it was, so the next
+// run looks at them all again.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	now := s.Now().UTC()
-	msgs, err := s.Store.Recent(ctx, now.Add(-ReconcileWindow), now.Add(-ReconcileGrace))
+	from, to, err := outbox.Span(ctx, s.Store, reconcileCursor, now, ReconcileGrace, ReconcileWindow)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile: %w", err)
+	}
+	msgs, err := s.Store.Recent(ctx, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}
 	if len(msgs) == 0 {
+		// Nothing arrived: the cursor stays, and the next run's query
+		// of a longer but empty range costs the same.
 		return 0, nil
 	}
 	first := make([][]outbox.Mail, len(msgs))
@@ -90,6 +99,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
+		return n, fmt.Errorf("reconcile: %w", err)
+	}
+	if err := s.Store.SetCursor(ctx, reconcileCursor, to); err != nil {
 		return n, fmt.Errorf("reconcile: %w", err)
 	}
 	return n, nil
