@@ -64,7 +64,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	for i, m := range msgs {
 		for _, ml := range first[i] {
 			switch states[ml.ID] {
-			case MailMissing:
+			case outbox.MailMissing:
 				if ml.Template == ackTemplate && now.Sub(m.CreatedAt) > ackUntil {
 					continue
 				}
@@ -77,7 +77,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 					continue
 				}
 				n++
-			case MailWaiting:
+			case outbox.MailWaiting:
 				handed, err := s.Store.HandOver(ctx, ml.ID, now)
 				if err != nil {
 					errs = append(errs, err)
