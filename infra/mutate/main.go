@@ -76,7 +76,7 @@ var mutations = []mutation{
 	{"a registration's first mail is queued once", "shared/dynamo/firstmail.go",
 		`mailOnce = "attribute_not_exists(pk)"`, `mailOnce = "attribute_not_exists(pk) OR attribute_exists(pk)"`,
 		[]string{"./shared/event/"}, "TestSignUpMailQueuedOnce"},
-	{"a late first mail only for the registration as it was signed up", "shared/dynamo/events.go",
+	{"a late first mail only for the registration as signed up", "shared/dynamo/events.go",
 		`firstMailFor = "#id = :id AND #status = :status AND #seq = :seq AND expiresAt > :now"`,
 		`firstMailFor = "attribute_exists(pk) OR #id = :id AND #status = :status AND #seq = :seq AND expiresAt > :now"`,
 		[]string{"./shared/event/"}, "TestReconcileSignUpMail"},

@@ -10,23 +10,9 @@ import (
 )
 
 // A message's first mails are written after the message, outside any
-// transaction, and left to the stream-driven notifier alone. Reconcile is
-// the safety net the sweeper runs every minute, for what that leaves open:
-// a mail whose put failed after the message's, and a mail whose stream
-// record never reached the notifier.
-const (
-	// ReconcileGrace is how long a new message is left alone: longer than
-	// the contact function may run (10 s), so Reconcile never races the
-	// submission's own mail puts, and as long as the notifier's grace on
-	// other mail (MailGrace), so a mail the stream missed goes out as late
-	// as any other.
-	ReconcileGrace = 2 * time.Minute
-	// ReconcileWindow is how far back Reconcile looks: a sweeper that was
-	// down, or failing, for up to a week still finds every message's mails
-	// when it runs again. Every run reads the window's messages, about 1 KB
-	// each, so it is kept no longer than an outage anyone would leave.
-	ReconcileWindow = 7 * 24 * time.Hour
-)
+// transaction, and left to the stream-driven notifier alone; Reconcile is
+// the safety net the sweeper runs every minute (outbox.FirstMails). Every
+// run reads the window's messages, about 1 KB each, from their index.
 
 // Reconcile makes sure every recent message's first mails are on their
 // way: it writes a mail that was never written, from the stored message,
@@ -39,7 +25,7 @@ const (
 // does not stop the others.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	now := s.Now().UTC()
-	msgs, err := s.Store.Recent(ctx, now.Add(-ReconcileWindow), now.Add(-ReconcileGrace))
+	msgs, err := s.Store.Recent(ctx, now.Add(-outbox.ReconcileWindow), now.Add(-outbox.ReconcileGrace))
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}

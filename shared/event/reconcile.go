@@ -4,30 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
 )
 
-// A sign-up's first mail is written after the transaction that stores the
-// registration, outside the due index, and left to the stream-driven
-// notifier alone. Reconcile is the safety net the sweeper runs every minute,
-// as the contact form's: a mail whose put failed after the registration's
-// transaction, and a mail whose stream record never reached the notifier.
-const (
-	// ReconcileGrace is how long a new registration is left alone: longer
-	// than the events function may run (10 s), so Reconcile never races the
-	// sign-up's own mail put, and as long as the notifier's grace on other
-	// mail (MailGrace), so a mail the stream missed goes out as late as any
-	// other.
-	ReconcileGrace = 2 * time.Minute
-	// ReconcileWindow is how far back Reconcile looks: a sweeper down or
-	// failing for up to a week still finds every sign-up's mail.
-	ReconcileWindow = 7 * 24 * time.Hour
-)
-
 // Reconcile makes sure the first mail of every recent sign-up of an
-// upcoming event is on its way: it writes a mail that was never written,
+// upcoming event is on its way, as the contact form's Reconcile does for
+// its messages (outbox.FirstMails): it writes a mail that was never written,
 // rebuilt from the stored registration and event with a new cancel link,
 // due at once, and hands a mail still waiting for the notifier past the
 // grace to the sweeper. A registration that changed since its sign-up
@@ -53,7 +36,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 		if e.Cancelled {
 			continue // its job tells everyone registered
 		}
-		regs, err := s.Store.SignUps(ctx, e.ID, now.Add(-ReconcileWindow), now.Add(-ReconcileGrace))
+		regs, err := s.Store.SignUps(ctx, e.ID, now.Add(-outbox.ReconcileWindow), now.Add(-outbox.ReconcileGrace))
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -3,7 +3,6 @@ package event_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -13,54 +12,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
 
-// mailPuts sits between the store and the emulator and meddles with the
-// plain puts of outbox items only (a sign-up's mail; mails in transactions
-// pass): fail refuses them, as a throttled or unreachable table would after
-// the sign-up's transaction went through; resend sends each once more after
-// between ran, as the SDK does when the answer to a put that succeeded is
-// lost.
-type mailPuts struct {
-	dynamo.API
-	fail    bool
-	resend  bool
-	between func(mailID string)
-}
-
-func (m *mailPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if testenv.S(in.Item, "sk") != "outbox" {
-		return m.API.PutItem(ctx, in, o...)
-	}
-	if m.fail {
-		return nil, errors.New("throttled")
-	}
-	out, err := m.API.PutItem(ctx, in, o...)
-	if err != nil || !m.resend {
-		return out, err
-	}
-	if m.between != nil {
-		m.between(testenv.S(in.Item, "id"))
-	}
-	return m.API.PutItem(ctx, in, o...)
-}
-
 // reconcileEnv is env with the store's mail puts under the test's control
 // and the service's log kept.
 type reconcileEnv struct {
 	*env
-	puts *mailPuts
+	puts *testenv.MailPuts
 	logs *bytes.Buffer
 }
 
 func newReconcileEnv(t *testing.T) *reconcileEnv {
 	t.Helper()
 	e := &reconcileEnv{env: newEnv(t), logs: &bytes.Buffer{}}
-	e.puts = &mailPuts{API: e.store.API}
+	e.puts = &testenv.MailPuts{API: e.store.API}
 	e.store.API = e.puts
 	e.svc.Log = slog.New(slog.NewJSONHandler(e.logs, nil))
 	return e
@@ -70,8 +38,8 @@ func newReconcileEnv(t *testing.T) *reconcileEnv {
 // registration as stored.
 func (e *reconcileEnv) signUp(eventID, addr string, fail bool) event.Registration {
 	e.t.Helper()
-	e.puts.fail = fail
-	defer func() { e.puts.fail = false }()
+	e.puts.Fail = fail
+	defer func() { e.puts.Fail = false }()
 	res, err := e.svc.Register(context.Background(), eventID, input("Person", addr), "de")
 	if err != nil || !res.Created {
 		e.t.Fatalf("Register(%s): %+v, %v; want the registration stored whatever its mail", addr, res, err)
@@ -79,32 +47,12 @@ func (e *reconcileEnv) signUp(eventID, addr string, fail bool) event.Registratio
 	return e.registration(eventID, addr)
 }
 
-// outbox is every mail of the table as "template status index-partition",
-// for the registrations of addrs.
-func (e *reconcileEnv) outbox(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, item := range e.db.Snapshot(t) {
-		if testenv.S(item, "sk") == "outbox" {
-			part := testenv.S(item, "gsi1pk")
-			out = append(out, testenv.S(item, "template")+" "+testenv.S(item, "status")+" "+part[strings.LastIndex(part, "#")+1:])
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+// outbox is every mail of the table as "template status index-partition".
+func (e *reconcileEnv) outbox(t *testing.T) []string { return e.db.Outbox(t) }
 
 // deliver sends a mail as a worker would: claim, then record it sent.
 func (e *reconcileEnv) deliver(t *testing.T, mailID string) {
-	t.Helper()
-	ctx := context.Background()
-	lease := e.clock.Now().Add(time.Minute)
-	if _, err := e.store.Claim(ctx, mailID, e.clock.Now(), lease); err != nil {
-		t.Fatalf("claim %s: %v", mailID, err)
-	}
-	if err := e.store.MarkSent(ctx, mailID, lease, e.clock.Now()); err != nil {
-		t.Fatalf("mark %s sent: %v", mailID, err)
-	}
+	testenv.Deliver(t, e.store, mailID, e.clock.Now())
 }
 
 func (e *reconcileEnv) reconcile(t *testing.T, want int) {
@@ -308,10 +256,10 @@ func TestSignUpMailQueuedOnce(t *testing.T) {
 			e := newReconcileEnv(t)
 			ev := e.newEvent(5, nil)
 			// The notifier sends the mail the moment it is written.
-			e.puts.resend = true
-			e.puts.between = func(mailID string) { e.deliver(t, mailID) }
+			e.puts.Resend = true
+			e.puts.Between = func(mailID string) { e.deliver(t, mailID) }
 			r := e.signUp(ev.ID, "einmal@example.org", false)
-			e.puts.resend = false
+			e.puts.Resend = false
 			tt.again(t, e, e.event(ev.ID), r)
 			e.clock.Advance(3 * time.Minute)
 			e.reconcile(t, 0)

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
@@ -371,20 +370,6 @@ func TestSweeperReconcilesContactMail(t *testing.T) {
 	}
 }
 
-// failMailPuts refuses the plain puts of outbox items while on: a sign-up's
-// mail put failing after its transaction went through.
-type failMailPuts struct {
-	dynamo.API
-	on bool
-}
-
-func (f *failMailPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if f.on && testenv.S(in.Item, "sk") == "outbox" {
-		return nil, errors.New("throttled")
-	}
-	return f.API.PutItem(ctx, in, o...)
-}
-
 // TestSweeperReconcilesSignUpMail: a sign-up's mail whose put failed is
 // written by the reconcile job past its grace, and one whose stream record
 // never reached the notifier is handed to the sweep; either is delivered
@@ -399,11 +384,11 @@ func TestSweeperReconcilesSignUpMail(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSweepEnv(t)
-			puts := &failMailPuts{API: e.store.API, on: tt.failPut}
+			puts := &testenv.MailPuts{API: e.store.API, Fail: tt.failPut}
 			e.store.API = puts
 			const attendee = "spaet@example.org"
 			e.eventWithAttendee(attendee)
-			puts.on = false
+			puts.Fail = false
 			events := e.events(e.store)
 			sweep := notify.Sweeper(e.d, e.log, events.Reconcile)
 			for _, step := range []struct {

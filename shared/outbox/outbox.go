@@ -98,6 +98,20 @@ type Suppressions interface {
 // stream-driven notifier alone; the record's own Reconcile, run by the
 // sweeper, finds those whose put failed or whose stream record was lost.
 
+const (
+	// ReconcileGrace is how long a new record is left alone: longer than a
+	// function that writes one may run (10 s), so Reconcile never races the
+	// submission's own mail puts, and as long as the notifier's grace on
+	// other mail (MailGrace), so a mail the stream missed goes out as late
+	// as any other.
+	ReconcileGrace = 2 * time.Minute
+	// ReconcileWindow is how far back Reconcile looks: a sweeper that was
+	// down, or failing, for up to a week still finds every record's mails
+	// when it runs again. Every run reads the window's records, so it is
+	// kept no longer than an outage anyone would leave.
+	ReconcileWindow = 7 * 24 * time.Hour
+)
+
 // MailState is where a record's first mail stands.
 type MailState int
 
