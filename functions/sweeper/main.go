@@ -1,7 +1,7 @@
 // Command sweeper is the scheduled Lambda function that queues event
 // reminders and the coordinators' daily digest, finishes the event jobs
-// requests left unfinished, writes or hands over contact messages' mails
-// the notifier missed, and retries due mail with backoff, parking what
+// requests left unfinished, writes or hands over the first mails of
+// sign-ups and contact messages the notifier missed, and retries due mail with backoff, parking what
 // keeps failing.
 package main
 
@@ -24,6 +24,6 @@ func main() {
 		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
 		digests := &digest.Service{Store: env.Store, Config: env.Config, Now: time.Now}
 		messages := &contact.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
-		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, messages.Reconcile, digests.Send), nil
+		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, events.Reconcile, messages.Reconcile, digests.Send), nil
 	})
 }

@@ -211,6 +211,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 	s.scheduled = []notify.Scheduled{
 		s.Events.QueueReminders,
 		s.Events.ResumeJobs,
+		s.Events.Reconcile,
 		messages.Reconcile,
 		(&digest.Service{Store: store, Config: cfg, Now: now}).Send,
 	}

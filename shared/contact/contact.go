@@ -76,15 +76,11 @@ type Store interface {
 	Submit(ctx context.Context, m Message, mails []outbox.Mail) error
 	// Recent lists the live messages created from from to to, oldest first.
 	Recent(ctx context.Context, from, to time.Time) ([]Message, error)
-	// FirstMails tells where each of the mails with ids stands.
-	FirstMails(ctx context.Context, ids []string) (map[string]MailState, error)
 	// QueueMissing writes a mail of message msgID that was never written,
 	// due at once, only while the message still exists (ErrNotFound once it
 	// is erased or expired); a mail written meanwhile is left as it is.
 	QueueMissing(ctx context.Context, msgID string, m outbox.Mail) error
-	// HandOver gives a mail still waiting for the notifier to the sweeper,
-	// due at now; false if it was no longer waiting.
-	HandOver(ctx context.Context, mailID string, now time.Time) (bool, error)
+	outbox.FirstMails
 
 	// Messages pages through the live messages newest first, keeping those
 	// keep accepts.
@@ -95,19 +91,6 @@ type Store interface {
 	// entry; ErrState if it is not open (any more).
 	Done(ctx context.Context, id string, at time.Time, by string, e audit.Entry) error
 }
-
-// MailState is where a message's first mail stands.
-type MailState int
-
-const (
-	// MailMissing: never written (its put failed after the message's).
-	MailMissing MailState = iota
-	// MailWaiting: written for the notifier's one attempt, which the sweeper
-	// does not know of, so a lost stream record would leave it unsent.
-	MailWaiting
-	// MailHandled: the sweeper has it, or it is sent, parked or dropped.
-	MailHandled
-)
 
 // ErrMailNotQueued means a message is stored but a mail of it is not.
 var ErrMailNotQueued = errors.New("contact: mail not queued")

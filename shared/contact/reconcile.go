@@ -10,25 +10,11 @@ import (
 )
 
 // A message's first mails are written after the message, outside any
-// transaction, and left to the stream-driven notifier alone. Reconcile is
-// the safety net the sweeper runs every minute, for what that leaves open:
-// a mail whose put failed after the message's, and a mail whose stream
-// record never reached the notifier.
-const (
-	// ReconcileGrace is how long a new message is left alone: longer than
-	// the contact function may run (10 s), so Reconcile never races the
-	// submission's own mail puts, and as long as the notifier's grace on
-	// other mail (MailGrace), so a mail the stream missed goes out as late
-	// as any other.
-	ReconcileGrace = 2 * time.Minute
-	// ReconcileWindow is how far back Reconcile looks at most: a sweeper
-	// that was down, or failing, for up to a week still finds every
-	// message's mails when it runs again. Each run starts where the last
-	// complete one stopped (outbox.Span), so a message is read about once.
-	ReconcileWindow = 7 * 24 * time.Hour
-	// reconcileCursor names Reconcile's cursor.
-	reconcileCursor = "contact-mails"
-)
+// transaction, and left to the stream-driven notifier alone; Reconcile is
+// the safety net the sweeper runs every minute (outbox.FirstMails). Each run
+// starts where the last complete one stopped (outbox.Span), so a message is
+// read about once.
+const reconcileCursor = "contact-mails"
 
 // Reconcile makes sure every recent message's first mails are on their
 // way: it writes a mail that was never written, from the stored message,
@@ -42,7 +28,7 @@ const (
 // run looks at them all again.
 func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	now := s.Now().UTC()
-	from, to, err := outbox.Span(ctx, s.Store, reconcileCursor, now, ReconcileGrace, ReconcileWindow)
+	from, to, err := outbox.Span(ctx, s.Store, reconcileCursor, now, outbox.ReconcileGrace, outbox.ReconcileWindow)
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}
@@ -73,7 +59,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	for i, m := range msgs {
 		for _, ml := range first[i] {
 			switch states[ml.ID] {
-			case MailMissing:
+			case outbox.MailMissing:
 				if ml.Template == ackTemplate && now.Sub(m.CreatedAt) > ackUntil {
 					continue
 				}
@@ -86,7 +72,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 					continue
 				}
 				n++
-			case MailWaiting:
+			case outbox.MailWaiting:
 				handed, err := s.Store.HandOver(ctx, ml.ID, now)
 				if err != nil {
 					errs = append(errs, err)

@@ -3,7 +3,6 @@ package contact_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -15,82 +14,33 @@ import (
 
 	"github.com/wartburgkreis/netzwerk/shared/contact"
 	"github.com/wartburgkreis/netzwerk/shared/dynamo"
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
-
-// mailPuts sits between the store and the emulator and meddles with the
-// puts of outbox items only: fail refuses them, as a throttled or
-// unreachable table would after the message's put went through; resend
-// sends each once more after between ran, as the SDK does when the answer
-// to a put that succeeded is lost.
-type mailPuts struct {
-	dynamo.API
-	fail    bool
-	resend  bool
-	between func(mailID string)
-}
-
-var errThrottled = errors.New("throttled")
-
-func (m *mailPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	if testenv.S(in.Item, "sk") != "outbox" {
-		return m.API.PutItem(ctx, in, o...)
-	}
-	if m.fail {
-		return nil, errThrottled
-	}
-	out, err := m.API.PutItem(ctx, in, o...)
-	if err != nil || !m.resend {
-		return out, err
-	}
-	if m.between != nil {
-		m.between(testenv.S(in.Item, "id"))
-	}
-	return m.API.PutItem(ctx, in, o...)
-}
 
 // reconcileEnv is env with the store's mail puts under the test's control
 // and the service's log kept.
 type reconcileEnv struct {
 	*env
-	puts *mailPuts
+	puts *testenv.MailPuts
 	logs *bytes.Buffer
 }
 
 func newReconcileEnv(t *testing.T) *reconcileEnv {
 	t.Helper()
 	e := &reconcileEnv{env: newEnv(t), logs: &bytes.Buffer{}}
-	e.puts = &mailPuts{API: e.store.API}
+	e.puts = &testenv.MailPuts{API: e.store.API}
 	e.store.API = e.puts
 	e.svc.Log = slog.New(slog.NewJSONHandler(e.logs, nil))
 	return e
 }
 
 // outbox is every mail of the table as "template status index-partition".
-func (e *reconcileEnv) outbox(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, item := range e.db.Snapshot(t) {
-		if testenv.S(item, "sk") == "outbox" {
-			part := testenv.S(item, "gsi1pk")
-			out = append(out, testenv.S(item, "template")+" "+testenv.S(item, "status")+" "+part[strings.LastIndex(part, "#")+1:])
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+func (e *reconcileEnv) outbox(t *testing.T) []string { return e.db.Outbox(t) }
 
 // deliver sends a mail as a worker would: claim, then record it sent.
 func (e *reconcileEnv) deliver(t *testing.T, mailID string) {
-	t.Helper()
-	ctx := context.Background()
-	lease := e.clock.Now().Add(time.Minute)
-	if _, err := e.store.Claim(ctx, mailID, e.clock.Now(), lease); err != nil {
-		t.Fatalf("claim %s: %v", mailID, err)
-	}
-	if err := e.store.MarkSent(ctx, mailID, lease, e.clock.Now()); err != nil {
-		t.Fatalf("mark %s sent: %v", mailID, err)
-	}
+	testenv.Deliver(t, e.store, mailID, e.clock.Now())
 }
 
 func (e *reconcileEnv) reconcile(t *testing.T, want int) {
@@ -151,17 +101,17 @@ func TestReconcile(t *testing.T) {
 			},
 			3 * time.Minute, 0, sent},
 		{"past the window: left alone", true, nil,
-			contact.ReconcileWindow + time.Minute, 0, nil},
+			outbox.ReconcileWindow + time.Minute, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newReconcileEnv(t)
-			e.puts.fail = tt.failPuts
+			e.puts.Fail = tt.failPuts
 			m, err := e.svc.Submit(context.Background(), valid(), "en")
 			if err != nil {
 				t.Fatalf("Submit: %v; want the message stored whatever its mails", err)
 			}
-			e.puts.fail = false
+			e.puts.Fail = false
 			if e.rawContact(t, m.ID) == nil {
 				t.Fatal("message not stored")
 			}
@@ -182,7 +132,7 @@ func TestReconcile(t *testing.T) {
 // and the log says so without anything the sender typed.
 func TestSubmitMailPutFails(t *testing.T) {
 	e := newReconcileEnv(t)
-	e.puts.fail = true
+	e.puts.Fail = true
 	in := valid()
 	if _, err := e.svc.Submit(context.Background(), in, "de"); err != nil {
 		t.Fatalf("Submit: %v", err)
@@ -219,13 +169,13 @@ func TestMailsQueuedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newReconcileEnv(t)
 			// The notifier sends each mail the moment it is written.
-			e.puts.resend = true
-			e.puts.between = func(mailID string) { e.deliver(t, mailID) }
+			e.puts.Resend = true
+			e.puts.Between = func(mailID string) { e.deliver(t, mailID) }
 			m, err := e.svc.Submit(context.Background(), valid(), "de")
 			if err != nil {
 				t.Fatalf("Submit: %v", err)
 			}
-			e.puts.resend = false
+			e.puts.Resend = false
 			tt.again(t, e, m)
 			e.clock.Advance(3 * time.Minute)
 			e.reconcile(t, 0)
@@ -276,7 +226,7 @@ func (m *mailReads) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemI
 
 func (m *mailReads) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	if m.failHandOver {
-		return nil, errThrottled
+		return nil, testenv.ErrThrottled
 	}
 	return m.API.UpdateItem(ctx, in, o...)
 }

@@ -415,18 +415,19 @@ func (s *Store) cancelTokenPut(t event.Token) types.TransactWriteItem {
 	}}
 }
 
-// signUp writes the counter change, the registration, its token and its
-// mail in one transaction. Index 0 is the counter, 1 the registration.
+// signUp writes the counter change, the registration and its token in one
+// transaction (index 0 the counter, 1 the registration), then the mail with
+// a plain put outside the due index: in the transaction, with its index
+// entry, it cost 3 write units, alone 1 (docs/write-cost.md). Its id derives
+// from the registration's, so a second put leaves the first. Once the
+// transaction commits the sign-up stands; a failing mail put is reported as
+// event.ErrMailNotQueued, and the sweeper's Reconcile writes the mail.
 func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Registration, t event.Token, m outbox.Mail, full error) error {
 	reg, err := s.regPut(r)
 	if err != nil {
 		return err
 	}
-	mailPut, err := s.mailPut(m)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: counter}, reg, s.cancelTokenPut(t), mailPut})
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: counter}, reg, s.cancelTokenPut(t)})
 	if codes, ok := cancellation(err); ok && len(codes) > 1 {
 		switch {
 		case codes[0] == "ConditionalCheckFailed" && full != nil:
@@ -437,6 +438,9 @@ func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Regis
 	}
 	if err != nil {
 		return fmt.Errorf("sign up: %w", err)
+	}
+	if err := s.queueOnce(ctx, m); err != nil {
+		return fmt.Errorf("%w: %w", event.ErrMailNotQueued, err)
 	}
 	return nil
 }
@@ -519,13 +523,14 @@ func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t
 }
 
 // Remail writes a new cancel link and the mail about registration r, while
-// r is what it was read as.
+// r is what it was read as: the check and the token in one transaction, the
+// mail after it in a put of its own, as a new sign-up's, so that a repeated
+// sign-up makes the same storage calls as a new one and its answer tells
+// nothing. Unlike a first mail it is in the due index (after MailGrace), so
+// the sweeper sends it without a reconcile; a failing put fails the repeat,
+// which changed nothing but a link nobody holds.
 func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
-	mailPut, err := s.mailPut(m)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+	err := s.transact(ctx, []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
 		TableName:                &s.Table,
 		Key:                      s.regKey(r.EventID, r.EmailHash),
 		ConditionExpression:      aws.String("#status = :status AND #id = :id"),
@@ -533,13 +538,29 @@ func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token,
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":status": str(string(r.Status)), ":id": str(r.ID),
 		},
-	}}, s.cancelTokenPut(t), mailPut})
+	}}, s.cancelTokenPut(t)})
 	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
 		return event.ErrChanged
 	}
 	if err != nil {
 		return fmt.Errorf("remail: %w", err)
 	}
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.put(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                mailPut.Put.Item,
+		ConditionExpression: mailPut.Put.ConditionExpression,
+	})
+	if conditionFailed(err) {
+		err = nil // the SDK resent a put whose answer was lost: its id is new
+	}
+	if err != nil {
+		return fmt.Errorf("remail: %w", err)
+	}
+	s.announceIDs([]string{m.ID})
 	return nil
 }
 
@@ -728,6 +749,102 @@ func (s *Store) Remind(ctx context.Context, r event.Registration, t event.Token,
 	}
 	if err != nil {
 		return fmt.Errorf("remind: %w", err)
+	}
+	return nil
+}
+
+// SignUps lists the registrations of an event created from from to to that
+// may still await their first mail, from the index: the attendees
+// partition by arrival, read only over that range, and the waiting list,
+// read whole (it is ordered by position) and filtered here. The sweeper
+// asks every minute for every upcoming event, so the read is what counts:
+// eventually consistent index reads cost half a unit per 4 KB, so a week's
+// sign-ups and a waiting list of a few dozen cost about 1 unit an event.
+// The event's partition on the table would be read whole every time (every
+// registration since the event was announced, cancelled ones too, and the
+// event's text in seven languages), growing with the event. The index may
+// lag a change: QueueMissingMail's condition is the consistent check.
+func (s *Store) SignUps(ctx context.Context, eventID string, from, to time.Time) ([]event.Registration, error) {
+	var out []event.Registration
+	for _, in := range []*dynamodb.QueryInput{{
+		TableName:              &s.Table,
+		IndexName:              aws.String(Index),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   str(s.key("attendees", eventID)),
+			":from": str(ts(from)),
+			// "~" sorts after every id, so a registration of exactly to is in.
+			":to": str(ts(to) + "#~"),
+		},
+	}, {
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(Index),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("waitlist", eventID))},
+	}} {
+		p := dynamodb.NewQueryPaginator(s.API, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("list sign-ups: %w", err)
+			}
+			for _, item := range page.Items {
+				if s.expired(item) {
+					continue
+				}
+				r, err := decodeReg(item)
+				if err != nil {
+					return nil, err
+				}
+				if r.CreatedAt.Before(from) || r.CreatedAt.After(to) {
+					continue
+				}
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// firstMailFor is the condition on the registration under which a late
+// first mail is written: still the registration that was signed up, in the
+// state it was signed up in. A cancellation, a promotion or an event's
+// change raised the sequence and sent its own mail, an erasure deleted it;
+// none of them may be followed by a stale confirmation.
+const firstMailFor = "#id = :id AND #status = :status AND #seq = :seq AND expiresAt > :now"
+
+// QueueMissingMail writes a sign-up's first mail that was never written,
+// due at once, with the new cancel link it carries, in one transaction with
+// the check that the registration stands as read.
+func (s *Store) QueueMissingMail(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+	item, err := s.mailItem(m, m.CreatedAt)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName:                &s.Table,
+			Key:                      s.regKey(r.EventID, r.EmailHash),
+			ConditionExpression:      aws.String(firstMailFor),
+			ExpressionAttributeNames: map[string]string{"#id": "id", "#status": "status", "#seq": "sequence"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":id": str(r.ID), ":status": str(string(r.Status)), ":seq": numInt(r.Sequence),
+				":now": num(epoch(s.Now())),
+			},
+		}},
+		s.cancelTokenPut(t),
+		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}},
+	})
+	if codes, ok := cancellation(err); ok && len(codes) == 3 {
+		switch {
+		case codes[0] == "ConditionalCheckFailed":
+			return event.ErrChanged
+		case codes[2] == "ConditionalCheckFailed":
+			return nil // written meanwhile
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("queue missing sign-up mail %s: %w", m.ID, err)
 	}
 	return nil
 }

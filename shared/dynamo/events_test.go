@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/network"
@@ -232,6 +233,9 @@ func TestEventTakeSeat(t *testing.T) {
 		equal(t, "token", tok, first.token)
 		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 0})
 		equal(t, "OnMail", e.mails, [][]string{{first.mail.ID}})
+		// The mail is the notifier's alone, outside the due index, until
+		// the reconcile or a failed attempt hands it to the sweep.
+		equal(t, "mail's index partition", testenv.S(e.raw(e.mailPK(first.mail.ID)), "gsi1pk"), "")
 	})
 
 	t.Run("full", func(t *testing.T) {
@@ -261,6 +265,54 @@ func TestEventTakeSeat(t *testing.T) {
 		equal(t, "counters", e.evCounts(roomy.ID), evCounts{1, 0})
 		e.db.Unchanged(t, before)
 	})
+}
+
+// mailPutFails refuses plain puts of outbox items, as a throttled table
+// would after the sign-up's transaction went through.
+type mailPutFails struct{ dynamo.API }
+
+func (m mailPutFails) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if testenv.S(in.Item, "sk") == "outbox" {
+		return nil, errors.New("throttled")
+	}
+	return m.API.PutItem(ctx, in, o...)
+}
+
+// TestEventSignUpMailPutFails: the sign-up stands once its transaction
+// commits; a mail put failing after it is reported as ErrMailNotQueued,
+// for the service to answer success and the reconcile to write the mail.
+func TestEventSignUpMailPutFails(t *testing.T) {
+	e := newEnv(t)
+	ev := e.evPut(1)
+	e.store.API = mailPutFails{e.store.API}
+	tests := []struct {
+		name   string
+		status event.Status
+		write  func(s evSignup) error
+		counts evCounts
+	}{
+		{"seat", event.Confirmed, func(s evSignup) error {
+			return e.store.TakeSeat(context.Background(), ev, s.reg, s.token, s.mail)
+		}, evCounts{1, 0}},
+		{"waiting list", event.Waitlisted, func(s evSignup) error {
+			return e.store.Wait(context.Background(), ev, s.reg, s.token, s.mail)
+		}, evCounts{1, 1}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := e.evSignup(ev, fmt.Sprintf("person%d@example.org", i), tt.status, i)
+			mails := len(e.mails)
+			if err := tt.write(s); !errors.Is(err, event.ErrMailNotQueued) {
+				t.Fatalf("error = %v, want ErrMailNotQueued", err)
+			}
+			equal(t, "items", e.evWritten(s), []string{"registration", "token"})
+			equal(t, "registration", e.evReg(s), s.reg)
+			equal(t, "counters", e.evCounts(ev.ID), tt.counts)
+			if got := e.mails[mails:]; len(got) != 0 {
+				t.Errorf("OnMail told of %v", got)
+			}
+		})
+	}
 }
 
 func TestEventNextPosition(t *testing.T) {

@@ -137,19 +137,27 @@ var (
 	ErrFull      = errors.New("event: no seat left")
 	ErrSeatsLeft = errors.New("event: seats are free, no waiting list")
 	ErrDuplicate = errors.New("event: already registered")
+	// ErrMailNotQueued means a sign-up is stored and its mail may not be:
+	// Reconcile writes it later.
+	ErrMailNotQueued = errors.New("event: mail not queued")
 )
 
 // Store keeps events and registrations. Each write is one transaction whose
 // conditions hold the capacity rule.
 type Store interface {
+	// Cursors keep how far Reconcile has looked.
+	outbox.Cursors
 	Event(ctx context.Context, id string) (Event, error)
 	// Upcoming lists events that end after now, soonest first.
 	Upcoming(ctx context.Context, now time.Time) ([]Event, error)
 	Registration(ctx context.Context, eventID, emailHash string) (Registration, error)
 	// TakeSeat stores a confirmed registration if a seat is left and
-	// nobody waits (else ErrFull), with its cancel token and mail. It is
-	// conditional on the event's version as e was read, so the mail never
-	// describes an event a coordinator has changed meanwhile.
+	// nobody waits (else ErrFull), with its cancel token, then queues its
+	// mail for the notifier alone, at most once (its id is derived from the
+	// registration's). It is conditional on the event's version as e was
+	// read, so the mail never describes an event a coordinator has changed
+	// meanwhile. An error wrapping ErrMailNotQueued means the registration
+	// is stored and the mail may not be.
 	TakeSeat(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
 	// NextPosition hands out the next waiting-list position, only while the
 	// event is full or others wait (else ErrSeatsLeft).
@@ -157,9 +165,9 @@ type Store interface {
 	// Remail queues m with the new cancel token t for registration r while
 	// it stands as read; ErrChanged otherwise.
 	Remail(ctx context.Context, r Registration, t Token, m outbox.Mail) error
-	// Wait stores a waitlisted registration with its token and mail, only
-	// while the event is still full or others wait (else ErrSeatsLeft), and
-	// only at the version e was read at.
+	// Wait stores a waitlisted registration with its token, only while the
+	// event is still full or others wait (else ErrSeatsLeft), and only at
+	// the version e was read at, then queues its mail as TakeSeat does.
 	Wait(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
 
 	CancelToken(ctx context.Context, hash string) (Token, error)
@@ -176,6 +184,17 @@ type Store interface {
 	// with its cancel link; ErrReminded if it was reminded or is no longer
 	// confirmed.
 	Remind(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+
+	// SignUps lists the registrations of an event created from from to
+	// to that may still await their first mail: confirmed or waitlisted.
+	// It may include others; Reconcile filters.
+	SignUps(ctx context.Context, eventID string, from, to time.Time) ([]Registration, error)
+	// QueueMissingMail writes the first mail m of registration r, due at
+	// once, with the new cancel token t, while r stands as read (same id,
+	// status and sequence, not expired; else ErrChanged); a mail written
+	// meanwhile is left as it is.
+	QueueMissingMail(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+	outbox.FirstMails
 
 	// The coordinators' side: see admin.go and job.go.
 	ManageStore

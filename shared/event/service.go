@@ -134,7 +134,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	for range attempts {
 		if e.SeatsLeft() > 0 {
 			r.Status, r.Position = Confirmed, 0
-			err = s.Store.TakeSeat(ctx, e, r, tok, s.mail(e, r, nonce, now))
+			err = s.Store.TakeSeat(ctx, e, r, tok, s.firstMail(e, r, nonce, now))
 			if !errors.Is(err, ErrFull) {
 				return s.done(ctx, e, r, err)
 			}
@@ -142,7 +142,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 			pos, err := s.Store.NextPosition(ctx, e.ID)
 			if err == nil {
 				r.Status, r.Position = Waitlisted, pos
-				err = s.Store.Wait(ctx, e, r, tok, s.mail(e, r, nonce, now))
+				err = s.Store.Wait(ctx, e, r, tok, s.firstMail(e, r, nonce, now))
 				if !errors.Is(err, ErrSeatsLeft) {
 					return s.done(ctx, e, r, err)
 				}
@@ -174,6 +174,12 @@ func (s *Service) done(ctx context.Context, e Event, r Registration, err error) 
 		}
 		return s.resend(ctx, e, prior, r.Locale, s.Now().UTC())
 	}
+	if errors.Is(err, ErrMailNotQueued) {
+		// The registration is stored, which is what the answer promises;
+		// the sweeper writes the mail from it within minutes.
+		s.log().WarnContext(ctx, "sign-up mail left to the sweeper", "registration", r.ID, "err", err)
+		err = nil
+	}
 	if err != nil {
 		return Result{}, apperr.OrUnavailable(err)
 	}
@@ -185,7 +191,7 @@ func (s *Service) done(ctx context.Context, e Event, r Registration, err error) 
 // where they stand (seat with the calendar entry, or waiting-list place),
 // with a new cancel link, in the language of the repeat. It makes the same
 // storage calls as a new confirmed sign-up: the event, the registration,
-// one transaction.
+// one transaction and one put of the mail.
 func (s *Service) resend(ctx context.Context, e Event, prior Registration, locale string, now time.Time) (Result, error) {
 	tok, nonce := s.cancelLink(e, prior)
 	r := prior
@@ -225,6 +231,15 @@ func (s *Service) mail(e Event, r Registration, nonce string, now time.Time) out
 	}
 	m := s.mailFor(template, e, r, nonce, now)
 	m.Unverified = true
+	return m
+}
+
+// firstMail is the mail of a new sign-up, as the sign-up writes it and as
+// Reconcile writes it again when that failed: its id derives from the
+// registration's and the template, so it is written once whoever writes it.
+func (s *Service) firstMail(e Event, r Registration, nonce string, now time.Time) outbox.Mail {
+	m := s.mail(e, r, nonce, now)
+	m.ID = id.Derive(r.ID, m.Template)
 	return m
 }
 

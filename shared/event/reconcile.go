@@ -1,0 +1,113 @@
+package event
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wartburgkreis/netzwerk/shared/outbox"
+)
+
+// signUpCursor names Reconcile's cursor (outbox.Span): each run starts
+// where the last complete one stopped, so a sign-up is looked at about once.
+const signUpCursor = "signup-mails"
+
+// Reconcile makes sure the first mail of every recent sign-up of an
+// upcoming event is on its way, as the contact form's Reconcile does for
+// its messages (outbox.FirstMails): it writes a mail that was never written,
+// rebuilt from the stored registration and event with a new cancel link,
+// due at once, and hands a mail still waiting for the notifier past the
+// grace to the sweeper. A registration that changed since its sign-up
+// (cancelled, promoted, moved with its event) or is gone had a later mail,
+// or must get none: it gets no first mail. It reports how many
+// mails it queued or handed over; a failure on one registration does not
+// stop the others.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	now := s.Now().UTC()
+	from, to, err := outbox.Span(ctx, s.Store, signUpCursor, now, outbox.ReconcileGrace, outbox.ReconcileWindow)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile sign-ups: %w", err)
+	}
+	events, err := s.Store.Upcoming(ctx, now)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile sign-ups: %w", err)
+	}
+	type signUp struct {
+		e Event
+		r Registration
+		m outbox.Mail
+	}
+	var todo []signUp
+	var ids []string
+	var errs []error
+	for _, e := range events {
+		if e.Cancelled {
+			continue // its job tells everyone registered
+		}
+		regs, err := s.Store.SignUps(ctx, e.ID, from, to)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, r := range regs {
+			if !asSignedUp(r) {
+				continue
+			}
+			// The mail's id is all FirstMails needs; its cancel link is
+			// made only for a mail that is written.
+			m := s.firstMail(e, r, "", now)
+			todo = append(todo, signUp{e, r, m})
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, errors.Join(errs...)
+	}
+	states, err := s.Store.FirstMails(ctx, ids)
+	if err != nil {
+		return 0, fmt.Errorf("reconcile sign-ups: %w", err)
+	}
+	var n int
+	for _, su := range todo {
+		switch states[su.m.ID] {
+		case outbox.MailMissing:
+			tok, nonce := s.cancelLink(su.e, su.r)
+			err := s.Store.QueueMissingMail(ctx, su.r, tok, s.firstMail(su.e, su.r, nonce, now))
+			if errors.Is(err, ErrChanged) {
+				continue // changed or erased meanwhile: a later mail, or none
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n++
+		case outbox.MailWaiting:
+			handed, err := s.Store.HandOver(ctx, su.m.ID, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if handed {
+				n++
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return n, fmt.Errorf("reconcile sign-ups: %w", err)
+	}
+	// Everything up to to is looked at: the next run starts there. A run
+	// that found nothing leaves the cursor, and the next one's queries of
+	// a longer but empty range cost the same.
+	if err := s.Store.SetCursor(ctx, signUpCursor, to); err != nil {
+		return n, fmt.Errorf("reconcile sign-ups: %w", err)
+	}
+	return n, nil
+}
+
+// asSignedUp reports whether r stands as its sign-up left it: every later
+// change of its status or its event raises its sequence and sends its own
+// mail. A reminder does not: it goes to a confirmed person whatever their
+// first mail said, and the two say no different things.
+func asSignedUp(r Registration) bool {
+	return (r.Status == Confirmed || r.Status == Waitlisted) && r.Sequence == 0
+}
