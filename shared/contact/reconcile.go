@@ -36,58 +36,24 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reconcile: %w", err)
 	}
-	if len(msgs) == 0 {
-		// Nothing arrived: the cursor stays, and the next run's query
-		// of a longer but empty range costs the same.
-		return 0, nil
-	}
-	first := make([][]outbox.Mail, len(msgs))
-	var ids []string
-	for i, m := range msgs {
-		first[i] = s.Mails(m, now)
-		for _, ml := range first[i] {
-			ids = append(ids, ml.ID)
-		}
-	}
-	states, err := s.Store.FirstMails(ctx, ids)
-	if err != nil {
-		return 0, fmt.Errorf("reconcile: %w", err)
-	}
 	ackUntil := time.Duration(s.Config.MailRetryHours) * time.Hour
-	var n int
-	var errs []error
-	for i, m := range msgs {
-		for _, ml := range first[i] {
-			switch states[ml.ID] {
-			case outbox.MailMissing:
+	var mails []outbox.FirstMail
+	for _, m := range msgs {
+		for _, ml := range s.Mails(m, now) {
+			mails = append(mails, outbox.FirstMail{ID: ml.ID, Write: func(ctx context.Context) (bool, error) {
 				if ml.Template == ackTemplate && now.Sub(m.CreatedAt) > ackUntil {
-					continue
+					return false, nil
 				}
 				err := s.Store.QueueMissing(ctx, m.ID, ml)
 				if errors.Is(err, ErrNotFound) {
-					continue // erased meanwhile: nothing of it may come back
+					return false, nil // erased meanwhile: nothing of it may come back
 				}
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				n++
-			case outbox.MailWaiting:
-				handed, err := s.Store.HandOver(ctx, ml.ID, now)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				if handed {
-					n++
-				}
-			}
+				return err == nil, err
+			}})
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return n, fmt.Errorf("reconcile: %w", err)
-	}
-	if err := s.Store.SetCursor(ctx, reconcileCursor, to); err != nil {
+	n, err := outbox.Settle(ctx, s.Store, reconcileCursor, to, now, mails, nil)
+	if err != nil {
 		return n, fmt.Errorf("reconcile: %w", err)
 	}
 	return n, nil

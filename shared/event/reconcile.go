@@ -32,13 +32,7 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reconcile sign-ups: %w", err)
 	}
-	type signUp struct {
-		e Event
-		r Registration
-		m outbox.Mail
-	}
-	var todo []signUp
-	var ids []string
+	var mails []outbox.FirstMail
 	var errs []error
 	for _, e := range events {
 		if e.Cancelled {
@@ -55,50 +49,18 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 			}
 			// The mail's id is all FirstMails needs; its cancel link is
 			// made only for a mail that is written.
-			m := s.firstMail(e, r, "", now)
-			todo = append(todo, signUp{e, r, m})
-			ids = append(ids, m.ID)
+			mails = append(mails, outbox.FirstMail{ID: s.firstMail(e, r, "", now).ID, Write: func(ctx context.Context) (bool, error) {
+				tok, nonce := s.cancelLink(e, r)
+				err := s.Store.QueueMissingMail(ctx, r, tok, s.firstMail(e, r, nonce, now))
+				if errors.Is(err, ErrChanged) {
+					return false, nil // changed or erased meanwhile: a later mail, or none
+				}
+				return err == nil, err
+			}})
 		}
 	}
-	if len(ids) == 0 {
-		return 0, errors.Join(errs...)
-	}
-	states, err := s.Store.FirstMails(ctx, ids)
+	n, err := outbox.Settle(ctx, s.Store, signUpCursor, to, now, mails, errors.Join(errs...))
 	if err != nil {
-		return 0, fmt.Errorf("reconcile sign-ups: %w", err)
-	}
-	var n int
-	for _, su := range todo {
-		switch states[su.m.ID] {
-		case outbox.MailMissing:
-			tok, nonce := s.cancelLink(su.e, su.r)
-			err := s.Store.QueueMissingMail(ctx, su.r, tok, s.firstMail(su.e, su.r, nonce, now))
-			if errors.Is(err, ErrChanged) {
-				continue // changed or erased meanwhile: a later mail, or none
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			n++
-		case outbox.MailWaiting:
-			handed, err := s.Store.HandOver(ctx, su.m.ID, now)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if handed {
-				n++
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return n, fmt.Errorf("reconcile sign-ups: %w", err)
-	}
-	// Everything up to to is looked at: the next run starts there. A run
-	// that found nothing leaves the cursor, and the next one's queries of
-	// a longer but empty range cost the same.
-	if err := s.Store.SetCursor(ctx, signUpCursor, to); err != nil {
 		return n, fmt.Errorf("reconcile sign-ups: %w", err)
 	}
 	return n, nil

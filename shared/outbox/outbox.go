@@ -1,7 +1,9 @@
 // Package outbox holds the mail a change implies, written in the same
-// transaction as the change, and delivers it at least once: the stream-driven
-// notifier tries once, the sweeper retries with backoff and parks what keeps
-// failing. A submission is never lost because mail failed.
+// transaction as the change or, for a new record's first mails, right after
+// it with the record's Reconcile as the safety net (reconcile.go), and
+// delivers it at least once: the stream-driven notifier tries once, the
+// sweeper retries with backoff and parks what keeps failing. A submission is
+// never lost because mail failed.
 package outbox
 
 import (
@@ -95,46 +97,4 @@ type Limits interface {
 type Suppressions interface {
 	// Suppressed returns the reason for each of addrs that is suppressed.
 	Suppressed(ctx context.Context, addrs []string) (map[string]string, error)
-}
-
-// A record's first mails (a contact message's, a sign-up's) are written after
-// the record, outside its transaction and outside the due index, for the
-// stream-driven notifier alone; the record's own Reconcile, run by the
-// sweeper, finds those whose put failed or whose stream record was lost.
-
-const (
-	// ReconcileGrace is how long a new record is left alone: longer than a
-	// function that writes one may run (10 s), so Reconcile never races the
-	// submission's own mail puts, and as long as the notifier's grace on
-	// other mail (MailGrace), so a mail the stream missed goes out as late
-	// as any other.
-	ReconcileGrace = 2 * time.Minute
-	// ReconcileWindow is how far back Reconcile looks: a sweeper that was
-	// down, or failing, for up to a week still finds every record's mails
-	// when it runs again. Every run reads the window's records, so it is
-	// kept no longer than an outage anyone would leave.
-	ReconcileWindow = 7 * 24 * time.Hour
-)
-
-// MailState is where a record's first mail stands.
-type MailState int
-
-const (
-	// MailMissing: never written (its put failed after the record's).
-	MailMissing MailState = iota
-	// MailWaiting: written for the notifier's one attempt, which the sweeper
-	// does not know of, so a lost stream record would leave it unsent.
-	MailWaiting
-	// MailHandled: the sweeper has it, or it is sent, parked or dropped.
-	MailHandled
-)
-
-// FirstMails is what reconciling first mails needs of the outbox, whatever
-// the record.
-type FirstMails interface {
-	// FirstMails tells where each of the mails with ids stands.
-	FirstMails(ctx context.Context, ids []string) (map[string]MailState, error)
-	// HandOver gives a mail still waiting for the notifier to the sweeper,
-	// due at now; false if it was no longer waiting.
-	HandOver(ctx context.Context, mailID string, now time.Time) (bool, error)
 }
