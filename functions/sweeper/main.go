@@ -13,6 +13,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/lambdaenv"
 	"github.com/wartburgkreis/netzwerk/shared/notify"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
 )
 
 func main() {
@@ -24,6 +25,8 @@ func main() {
 		events := &event.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
 		digests := &digest.Service{Store: env.Store, Config: env.Config, Now: time.Now}
 		messages := &contact.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
-		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs, events.Reconcile, messages.Reconcile, digests.Send), nil
+		partners := &partner.Service{Store: env.Store, Config: env.Config, Keys: env.Keys, Now: time.Now, Log: env.Log}
+		return notify.Sweeper(d, env.Log, events.QueueReminders, events.ResumeJobs,
+			events.Reconcile, messages.Reconcile, partners.Reconcile, digests.Send), nil
 	})
 }

@@ -170,7 +170,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		return nil, err
 	}
 	s.Events = &event.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
-	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now}
+	partners := &partner.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	messages := &contact.Service{Store: store, Config: cfg, Keys: keys, Now: now, Log: log}
 	api := &httpapi.API{
 		Config:   cfg,
@@ -213,6 +213,7 @@ func newServer(ctx context.Context, o options, log *slog.Logger) (*server, error
 		s.Events.ResumeJobs,
 		s.Events.Reconcile,
 		messages.Reconcile,
+		partners.Reconcile,
 		(&digest.Service{Store: store, Config: cfg, Now: now}).Send,
 	}
 	if o.sweepEvery > 0 {

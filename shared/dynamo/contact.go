@@ -100,33 +100,17 @@ func (s *Store) wroteMessage(ctx context.Context, m contact.Message) bool {
 // Recent lists the live messages created from from to to, oldest first,
 // from the coordinators' index.
 func (s *Store) Recent(ctx context.Context, from, to time.Time) ([]contact.Message, error) {
-	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
-		TableName:              &s.Table,
-		IndexName:              aws.String(Index),
-		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   str(s.key("contacts", "all")),
-			":from": str(ts(from)),
-			// "~" sorts after every id, so a message of exactly to is in.
-			":to": str(ts(to) + "#~"),
-		},
-	})
-	var out []contact.Message
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	items, err := s.created(ctx, s.key("contacts", "all"), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("recent contact messages: %w", err)
+	}
+	out := make([]contact.Message, 0, len(items))
+	for _, item := range items {
+		m, err := decodeContact(item)
 		if err != nil {
-			return nil, fmt.Errorf("recent contact messages: %w", err)
+			return nil, err
 		}
-		for _, item := range page.Items {
-			if s.expired(item) {
-				continue
-			}
-			m, err := decodeContact(item)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, m)
-		}
+		out = append(out, m)
 	}
 	return out, nil
 }

@@ -545,23 +545,7 @@ func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token,
 	if err != nil {
 		return fmt.Errorf("remail: %w", err)
 	}
-	mailPut, err := s.mailPut(m)
-	if err != nil {
-		return err
-	}
-	err = s.put(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.Table,
-		Item:                mailPut.Put.Item,
-		ConditionExpression: mailPut.Put.ConditionExpression,
-	})
-	if conditionFailed(err) {
-		err = nil // the SDK resent a put whose answer was lost: its id is new
-	}
-	if err != nil {
-		return fmt.Errorf("remail: %w", err)
-	}
-	s.announceIDs([]string{m.ID})
-	return nil
+	return s.putDue(ctx, m, "remail")
 }
 
 // CancelToken reads a cancel-link token as stored, expired or not: TTL

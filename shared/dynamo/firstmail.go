@@ -96,3 +96,55 @@ func (s *Store) HandOver(ctx context.Context, mailID string, now time.Time) (boo
 	}
 	return true, nil
 }
+
+// putDue writes a mail that is not a record's first with a plain put, in
+// the due index after MailGrace as in a transaction, for the calls of a
+// repeat to match a new submission's (a check or a link in a transaction,
+// then the mail). The SDK resending a put whose answer was lost meets its
+// own mail: its id is new, so that is success.
+func (s *Store) putDue(ctx context.Context, m outbox.Mail, what string) error {
+	mailPut, err := s.mailPut(m)
+	if err != nil {
+		return err
+	}
+	err = s.put(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                mailPut.Put.Item,
+		ConditionExpression: mailPut.Put.ConditionExpression,
+	})
+	if err != nil && !conditionFailed(err) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	s.announceIDs([]string{m.ID})
+	return nil
+}
+
+// created reads the live items of an index partition whose sort key
+// starts with a creation time from from to to, oldest first: the records a
+// reconcile run looks at.
+func (s *Store) created(ctx context.Context, gsi1pk string, from, to time.Time) ([]map[string]types.AttributeValue, error) {
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		IndexName:              aws.String(Index),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":   str(gsi1pk),
+			":from": str(ts(from)),
+			// "~" sorts after every id, so a record of exactly to is in.
+			":to": str(ts(to) + "#~"),
+		},
+	})
+	var out []map[string]types.AttributeValue
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range page.Items {
+			if !s.expired(item) {
+				out = append(out, item)
+			}
+		}
+	}
+	return out, nil
+}

@@ -42,12 +42,20 @@ func (e *env) fullMail() outbox.Mail {
 	}
 }
 
-// queue writes m through Create, with an application of its own.
+// queue writes m as a repeated application's mail (Resend), in the due
+// index after MailGrace, with an application of its own.
 func (e *env) queue(m outbox.Mail) {
 	e.t.Helper()
 	f := e.fixture("Verein "+m.ID, "verein@example.org")
-	f.mail = m
 	e.create(f)
+	ctx := context.Background()
+	lock, err := e.store.Lock(ctx, f.app.DedupKey)
+	if err != nil {
+		e.t.Fatalf("Lock: %v", err)
+	}
+	if err := e.store.Resend(ctx, lock, nil, m); err != nil {
+		e.t.Fatalf("Resend: %v", err)
+	}
 }
 
 // personal are the attributes MarkSent must drop.
@@ -485,7 +493,7 @@ func TestDelivererEndToEnd(t *testing.T) {
 	d.Now = e.clock.Now
 	d.Jitter = func() float64 { return 1 }
 	f := e.fixture("Beispielverein e. V.", "verein@example.org")
-	e.create(f)
+	e.queue(f.mail)
 
 	none := map[outbox.Result]int{}
 	for _, step := range []struct {

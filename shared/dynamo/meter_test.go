@@ -266,7 +266,7 @@ var submissions = []submission{
 		if err != nil || !res.Created {
 			t.Fatalf("Register: %+v, %v", res, err)
 		}
-	}, 3, 8},
+	}, 3, 6},
 	{"contact message", func(t testing.TB, e *env, store *dynamo.Store) {
 		svc := &contact.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
 		if _, err := svc.Submit(context.Background(), contact.Input{

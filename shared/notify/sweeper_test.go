@@ -109,12 +109,16 @@ func (e *sweepEnv) events(store event.Store) *event.Service {
 	return &event.Service{Store: store, Config: e.cfg, Keys: testenv.Keys(e.t), Now: e.clock.Now, Log: e.log}
 }
 
+func (e *sweepEnv) partners() *partner.Service {
+	return &partner.Service{Store: e.store, Config: e.cfg, Keys: testenv.Keys(e.t), Now: e.clock.Now, Log: e.log}
+}
+
 // apply stores a partner application from addr, whose confirm mail is
-// then in the outbox.
+// then in the outbox for the notifier: the sweeper finds it through the
+// applications' Reconcile, as in production.
 func (e *sweepEnv) apply(addr string) {
 	e.t.Helper()
-	svc := &partner.Service{Store: e.store, Config: e.cfg, Keys: testenv.Keys(e.t), Now: e.clock.Now}
-	_, err := svc.Register(context.Background(), partner.Input{
+	_, err := e.partners().Register(context.Background(), partner.Input{
 		Organisation: "Verein " + addr, OrganisationType: "association", ContactName: "Test",
 		Email: addr, WorkingGroups: []string{"work"}, Consent: true,
 	}, "de")
@@ -247,7 +251,7 @@ func TestSweeperDeliversInBatchesUntilDone(t *testing.T) {
 				ctx, cancel = context.WithDeadline(ctx, time.Now().Add(tt.deadline))
 				defer cancel()
 			}
-			if err := notify.Sweeper(e.d, e.log)(ctx); err != nil {
+			if err := notify.Sweeper(e.d, e.log, e.partners().Reconcile)(ctx); err != nil {
 				t.Fatalf("sweep: %v", err)
 			}
 			if got := e.sender.total(); got != tt.want {
@@ -267,7 +271,8 @@ func TestSweeperStopsOnStorageFailure(t *testing.T) {
 	e.apply("ausfall@example.org")
 	e.clock.Advance(3 * time.Minute)
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionInternalServerError)
-	err := notify.Sweeper(e.d, e.log)(context.Background())
+	sweep := notify.Sweeper(e.d, e.log, e.partners().Reconcile)
+	err := sweep(context.Background())
 	e.db.Emulator.EmulateFailure(miniserver.FailureConditionNone)
 	if err == nil {
 		t.Fatal("no error, want the storage failure reported")
@@ -276,7 +281,7 @@ func TestSweeperStopsOnStorageFailure(t *testing.T) {
 		t.Errorf("%d mails sent, want none", got)
 	}
 	// The mail waits for the next run.
-	if err := notify.Sweeper(e.d, e.log)(context.Background()); err != nil || e.sender.total() != 1 {
+	if err := sweep(context.Background()); err != nil || e.sender.total() != 1 {
 		t.Errorf("the next run: %v, %d sent, want 1", err, e.sender.total())
 	}
 }

@@ -95,6 +95,9 @@ var (
 	ErrExpired   = fmt.Errorf("%w: expired", ErrNotFound)
 	ErrDuplicate = errors.New("partner: a pending application exists")
 	ErrState     = errors.New("partner: the application is not in the expected state")
+	// ErrMailNotQueued means an application is stored but its first mail
+	// is not: Reconcile writes it later.
+	ErrMailNotQueued = errors.New("partner: mail not queued")
 )
 
 // Lock stands for "this organisation applied with this address and waits":
@@ -108,13 +111,26 @@ type Lock struct {
 	Link     Link // zero for a lock written before applications kept their link
 }
 
-// Store keeps applications. Each method is one transaction; the conditions
-// that keep the rules live in the implementation.
+// Store keeps applications. The conditions that keep the rules live in the
+// implementation.
 type Store interface {
-	// Create stores a new application with its link and its mail. If a
+	// FirstMails and Cursors serve Reconcile.
+	outbox.Reconciled
+	// Create stores a new application with its link and its lock in one
+	// transaction, then queues its first mail m for the notifier alone
+	// (its id derived from the application's, so it is written once). If a
 	// pending application with the same DedupKey exists it returns
-	// ErrDuplicate and that application's id.
+	// ErrDuplicate and that application's id; an error wrapping
+	// ErrMailNotQueued means the application is stored and m may not be.
 	Create(ctx context.Context, app Application, m outbox.Mail) (existingID string, err error)
+	// Unconfirmed lists the live applications pending confirmation
+	// created from from to to, oldest first.
+	Unconfirmed(ctx context.Context, from, to time.Time) ([]Application, error)
+	// QueueMissingConfirm writes app's first mail m that was never written, due
+	// at once, only while app is still pending confirmation with the same
+	// link (ErrState once it is confirmed, expired or erased); a mail
+	// written meanwhile is left as it is.
+	QueueMissingConfirm(ctx context.Context, app Application, m outbox.Mail) error
 	// Token reads a live token item, which only links mailed before
 	// applications kept their Link have.
 	Token(ctx context.Context, hash string) (Token, error)
@@ -122,7 +138,9 @@ type Store interface {
 	Lock(ctx context.Context, dedupKey string) (Lock, error)
 	// Resend queues m while the lock still names the same application in
 	// the same state; ErrState otherwise. A link, if given, becomes the
-	// application's (and the lock's copy).
+	// application's (and the lock's copy). The check (and the link) is one
+	// transaction and m a put after it, as Create's, so a repeat makes the
+	// same calls as a new application.
 	Resend(ctx context.Context, l Lock, link *Link, m outbox.Mail) error
 	Application(ctx context.Context, id string) (Application, error)
 	// StoredApplication reads an application even past its expiry (TTL

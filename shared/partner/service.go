@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -45,6 +46,15 @@ type Service struct {
 	Config *network.Config
 	Keys   *secret.Keys
 	Now    func() time.Time
+	// Log hears of mails left to Reconcile; nil is slog's default.
+	Log *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // Parse turns input into an application, reporting every field problem.
@@ -99,7 +109,13 @@ func (s *Service) Register(ctx context.Context, in Input, locale string) (Result
 	app.Consent = Consent{At: now, PolicyVersion: s.Config.Privacy.Version}
 	app.ExpiresAt = now.Add(network.Days(s.Config.Retention.UnconfirmedApplicationDays))
 	app.Link = Link{Nonce: secret.NewNonce(), ExpiresAt: now.Add(s.Config.TokenValidity())}
-	_, err = s.Store.Create(ctx, app, s.confirmMail(app.ID, app.Email, app.Locale, app.Link, now))
+	_, err = s.Store.Create(ctx, app, s.firstMail(app, now))
+	if errors.Is(err, ErrMailNotQueued) {
+		// The application is stored, which is what the answer promises;
+		// the sweeper writes the mail from it within minutes.
+		s.log().WarnContext(ctx, "application mail left to the sweeper", "application", app.ID, "err", err)
+		err = nil
+	}
 	if errors.Is(err, ErrDuplicate) {
 		// The same application arrived at the same moment: answer as a
 		// repeat of the one that won.
@@ -130,6 +146,15 @@ func linkRef(appID string) string { return linkKind + "." + appID }
 // confirmMail is the mail that carries application appID's confirm link.
 // The address is not verified yet: the mail carries none of the text the
 // applicant typed, so the form cannot send words to a stranger.
+// firstMail is the confirm mail a new application queues, and the one
+// Reconcile writes if that failed: its id derives from the application's,
+// so it is written once whoever writes it.
+func (s *Service) firstMail(app Application, now time.Time) outbox.Mail {
+	m := s.confirmMail(app.ID, app.Email, app.Locale, app.Link, now)
+	m.ID = id.Derive(app.ID, m.Template)
+	return m
+}
+
 func (s *Service) confirmMail(appID, addr, locale string, link Link, now time.Time) outbox.Mail {
 	return outbox.Mail{
 		ID:         id.New(now),
