@@ -391,7 +391,7 @@ func TestReminders(t *testing.T) {
 	var cancelToken string
 	for _, m := range l.mails(t) {
 		if strings.Contains(m.header.Get("To"), "erinnerung-b@") {
-			cancelToken = regexp.MustCompile(`cancel\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(m.text)[1]
+			cancelToken = regexp.MustCompile(`cancel\?token=([A-Za-z0-9_.-]+)`).FindStringSubmatch(m.text)[1]
 		}
 	}
 	if resp, _ := l.request(t, "POST", "/registrations/cancel", "application/json", `{"token":"`+cancelToken+`"}`); resp.StatusCode != 200 {
@@ -427,7 +427,7 @@ func TestReminders(t *testing.T) {
 	if len(reminders) != 1 || reminders[0].header.Get("To") != "<erinnerung-a@example.org>" {
 		t.Fatalf("%d reminders, want exactly one to erinnerung-a", len(reminders))
 	}
-	link := regexp.MustCompile(`cancel\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(reminders[0].text)
+	link := regexp.MustCompile(`cancel\?token=([A-Za-z0-9_.-]+)`).FindStringSubmatch(reminders[0].text)
 	if link == nil {
 		t.Fatal("the reminder has no cancel link")
 	}

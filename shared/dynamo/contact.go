@@ -120,29 +120,10 @@ func (s *Store) Recent(ctx context.Context, from, to time.Time) ([]contact.Messa
 // live: an erasure that deleted it cannot be undone by a mail that carries
 // its text.
 func (s *Store) QueueMissing(ctx context.Context, msgID string, ml outbox.Mail) error {
-	item, err := s.mailItem(ml, ml.CreatedAt)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName:                 &s.Table,
-			Key:                       keyOf(s.key("contact", msgID), contactSK),
-			ConditionExpression:       aws.String("attribute_exists(pk) AND expiresAt > :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(epoch(s.Now()))},
-		}},
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}},
-	})
-	if codes, ok := cancellation(err); ok && len(codes) == 2 {
-		switch {
-		case codes[0] == "ConditionalCheckFailed":
-			return contact.ErrNotFound
-		case codes[1] == "ConditionalCheckFailed":
-			return nil // written meanwhile
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("queue missing mail %s: %w", ml.ID, err)
-	}
-	return nil
+	return s.queueLate(ctx, &types.ConditionCheck{
+		TableName:                 &s.Table,
+		Key:                       keyOf(s.key("contact", msgID), contactSK),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(epoch(s.Now()))},
+	}, ml, contact.ErrNotFound)
 }

@@ -104,6 +104,10 @@ type regItem struct {
 	CreatedAt    string `dynamodbav:"createdAt"`
 	ExpiresAt    int64  `dynamodbav:"expiresAt"`
 	RemindedAt   string `dynamodbav:"remindedAt,omitempty"`
+	// The cancel link's nonces (event.Registration): kept with the
+	// registration, so no token item is written for it.
+	LinkNonce      string `dynamodbav:"linkNonce,omitempty"`
+	PriorLinkNonce string `dynamodbav:"priorLinkNonce,omitempty"`
 }
 
 // counterNames aliases the event's counters in expressions: capacity is a
@@ -354,6 +358,18 @@ func (s *Store) Registration(ctx context.Context, eventID, emailHash string) (ev
 	return liveAs(ctx, s, s.key("event", eventID), regSK+emailHash, "registration", event.ErrNotFound, decodeReg)
 }
 
+// StoredRegistration reads a registration as stored, expired or not.
+func (s *Store) StoredRegistration(ctx context.Context, eventID, emailHash string) (event.Registration, error) {
+	item, err := s.read(ctx, s.key("event", eventID), regSK+emailHash)
+	if err != nil {
+		return event.Registration{}, fmt.Errorf("read registration: %w", err)
+	}
+	if item == nil {
+		return event.Registration{}, event.ErrNotFound
+	}
+	return decodeReg(item)
+}
+
 func decodeReg(item map[string]types.AttributeValue) (event.Registration, error) {
 	var it regItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
@@ -365,6 +381,7 @@ func decodeReg(item map[string]types.AttributeValue) (event.Registration, error)
 		ConsentAt: parseTS(it.ConsentAt), ConsentVer: it.ConsentVer,
 		Status: event.Status(it.Status), Position: it.Position, Sequence: it.Sequence,
 		CreatedAt: parseTS(it.CreatedAt), ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
+		LinkNonce: it.LinkNonce, PriorLinkNonce: it.PriorLinkNonce,
 	}
 	if it.RemindedAt != "" {
 		r.RemindedAt = parseTS(it.RemindedAt)
@@ -382,6 +399,7 @@ func (s *Store) regPut(r event.Registration) (types.TransactWriteItem, error) {
 		ConsentAt: ts(r.ConsentAt), ConsentVer: r.ConsentVer,
 		Status: string(r.Status), Position: r.Position, Sequence: r.Sequence,
 		CreatedAt: ts(r.CreatedAt), ExpiresAt: r.ExpiresAt.Unix(),
+		LinkNonce: r.LinkNonce, PriorLinkNonce: r.PriorLinkNonce,
 	}
 	if r.Status == event.Waitlisted {
 		it.GSI1PK, it.GSI1SK = s.key("waitlist", r.EventID), fmt.Sprintf("%08d", r.Position)
@@ -402,6 +420,8 @@ func (s *Store) regPut(r event.Registration) (types.TransactWriteItem, error) {
 	}}, nil
 }
 
+// cancelTokenPut writes the token item of a cancel link of a registration
+// stored before registrations kept their link.
 func (s *Store) cancelTokenPut(t event.Token) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName: &s.Table,
@@ -415,19 +435,20 @@ func (s *Store) cancelTokenPut(t event.Token) types.TransactWriteItem {
 	}}
 }
 
-// signUp writes the counter change, the registration and its token in one
-// transaction (index 0 the counter, 1 the registration), then the mail with
-// a plain put outside the due index: in the transaction, with its index
-// entry, it cost 3 write units, alone 1 (docs/write-cost.md). Its id derives
-// from the registration's, so a second put leaves the first. Once the
-// transaction commits the sign-up stands; a failing mail put is reported as
-// event.ErrMailNotQueued, and the sweeper's Reconcile writes the mail.
-func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Registration, t event.Token, m outbox.Mail, full error) error {
+// signUp writes the counter change and the registration (which keeps its
+// cancel link) in one transaction (index 0 the counter, 1 the
+// registration), then the mail with a plain put outside the due index: in
+// the transaction, with its index entry, it cost 3 write units, alone 1
+// (docs/write-cost.md). Its id derives from the registration's, so a second
+// put leaves the first. Once the transaction commits the sign-up stands; a
+// failing mail put is reported as event.ErrMailNotQueued, and the sweeper's
+// Reconcile writes the mail.
+func (s *Store) signUp(ctx context.Context, counter *types.Update, r event.Registration, m outbox.Mail, full error) error {
 	reg, err := s.regPut(r)
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: counter}, reg, s.cancelTokenPut(t)})
+	err = s.transact(ctx, []types.TransactWriteItem{{Update: counter}, reg})
 	if codes, ok := cancellation(err); ok && len(codes) > 1 {
 		switch {
 		case codes[0] == "ConditionalCheckFailed" && full != nil:
@@ -453,7 +474,7 @@ func unchanged(e event.Event) (string, map[string]types.AttributeValue) {
 
 // TakeSeat confirms a registration if the event has a seat left and
 // nobody waits for one (the seats a grown capacity frees are theirs).
-func (s *Store) TakeSeat(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+func (s *Store) TakeSeat(ctx context.Context, e event.Event, r event.Registration, m outbox.Mail) error {
 	version, values := unchanged(e)
 	values[":one"] = numInt(1)
 	values[":zero"] = numInt(0)
@@ -466,7 +487,7 @@ func (s *Store) TakeSeat(ctx context.Context, e event.Event, r event.Registratio
 		ConditionExpression:       aws.String("#published = :true AND #confirmed < #capacity AND #waiting = :zero AND " + version),
 		ExpressionAttributeNames:  counterNames("#published", "#confirmed", "#capacity", "#waiting", "#version"),
 		ExpressionAttributeValues: values,
-	}, r, t, m, event.ErrFull)
+	}, r, m, event.ErrFull)
 }
 
 // waitingCondition holds while a sign-up belongs on the waiting list:
@@ -507,7 +528,7 @@ func (s *Store) NextPosition(ctx context.Context, eventID string) (int, error) {
 // handed out, the person takes it instead (ErrSeatsLeft), so nobody waits
 // beside an empty seat. A published event at the version read is a
 // condition too: a cancelled or unpublished event takes nobody.
-func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, m outbox.Mail) error {
 	version, values := unchanged(e)
 	values[":one"] = numInt(1)
 	values[":zero"] = numInt(0)
@@ -519,18 +540,19 @@ func (s *Store) Wait(ctx context.Context, e event.Event, r event.Registration, t
 		ConditionExpression:       aws.String("#published = :true AND " + waitingCondition + " AND " + version),
 		ExpressionAttributeNames:  counterNames("#published", "#waiting", "#confirmed", "#capacity", "#version"),
 		ExpressionAttributeValues: values,
-	}, r, t, m, event.ErrSeatsLeft)
+	}, r, m, event.ErrSeatsLeft)
 }
 
-// Remail writes a new cancel link and the mail about registration r, while
-// r is what it was read as: the check and the token in one transaction, the
-// mail after it in a put of its own, as a new sign-up's, so that a repeated
-// sign-up makes the same storage calls as a new one and its answer tells
-// nothing. Unlike a first mail it is in the due index (after MailGrace), so
-// the sweeper sends it without a reconcile; a failing put fails the repeat,
-// which changed nothing but a link nobody holds.
-func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
-	err := s.transact(ctx, []types.TransactWriteItem{{ConditionCheck: &types.ConditionCheck{
+// Remail writes the mail about registration r (and the token item t of a
+// registration without a kept link, if given), while r is what it was read
+// as: the check (and the token) in one transaction, the mail after it in a
+// put of its own, as a new sign-up's, so that a repeated sign-up makes the
+// same storage calls as a new one and its answer tells nothing. Unlike a
+// first mail it is in the due index (after MailGrace), so the sweeper sends
+// it without a reconcile; a failing put fails the repeat, which changed
+// nothing.
+func (s *Store) Remail(ctx context.Context, r event.Registration, t *event.Token, m outbox.Mail) error {
+	err := s.transact(ctx, withToken(s, t, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName:                &s.Table,
 		Key:                      s.regKey(r.EventID, r.EmailHash),
 		ConditionExpression:      aws.String("#status = :status AND #id = :id"),
@@ -538,7 +560,7 @@ func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token,
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":status": str(string(r.Status)), ":id": str(r.ID),
 		},
-	}}, s.cancelTokenPut(t)})
+	}}))
 	if codes, ok := cancellation(err); ok && hasCode(codes, "ConditionalCheckFailed") {
 		return event.ErrChanged
 	}
@@ -546,6 +568,17 @@ func (s *Store) Remail(ctx context.Context, r event.Registration, t event.Token,
 		return fmt.Errorf("remail: %w", err)
 	}
 	return s.putDue(ctx, m, "remail")
+}
+
+// withToken is the items of a write about a registration: its condition
+// first, then the token item t of a registration without a kept link (if
+// given), then the rest.
+func withToken(s *Store, t *event.Token, first types.TransactWriteItem, rest ...types.TransactWriteItem) []types.TransactWriteItem {
+	items := []types.TransactWriteItem{first}
+	if t != nil {
+		items = append(items, s.cancelTokenPut(*t))
+	}
+	return append(items, rest...)
 }
 
 // CancelToken reads a cancel-link token as stored, expired or not: TTL
@@ -673,7 +706,10 @@ func (s *Store) Cancel(ctx context.Context, c event.Cancellation) error {
 				":gpk":        str(s.key("attendees", e.ID)),
 				":gsk":        str(ts(now) + "#" + p.ID),
 			},
-		}}, s.cancelTokenPut(*c.PromotedToken))
+		}})
+		if c.PromotedToken != nil {
+			items = append(items, s.cancelTokenPut(*c.PromotedToken))
+		}
 	}
 	for _, m := range c.Mails {
 		put, err := s.mailPut(m)
@@ -710,14 +746,15 @@ func (s *Store) Attendees(ctx context.Context, eventID string) ([]event.Registra
 	return out, nil
 }
 
-// Remind marks the registration reminded and queues the reminder with its
-// new cancel link, once: the condition is what keeps it to one reminder.
-func (s *Store) Remind(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
+// Remind marks the registration reminded and queues the reminder (with
+// the token item t, if given), once: the condition is what keeps it to one
+// reminder.
+func (s *Store) Remind(ctx context.Context, r event.Registration, t *event.Token, m outbox.Mail) error {
 	mailPut, err := s.mailPut(m)
 	if err != nil {
 		return err
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{{Update: &types.Update{
+	err = s.transact(ctx, withToken(s, t, types.TransactWriteItem{Update: &types.Update{
 		TableName:                &s.Table,
 		Key:                      s.regKey(r.EventID, r.EmailHash),
 		UpdateExpression:         aws.String("SET remindedAt = :now"),
@@ -727,7 +764,7 @@ func (s *Store) Remind(ctx context.Context, r event.Registration, t event.Token,
 			":now":       timeAV(m.CreatedAt),
 			":confirmed": str(string(event.Confirmed)),
 		},
-	}}, s.cancelTokenPut(t), mailPut})
+	}}, mailPut))
 	if codes, ok := cancellation(err); ok && len(codes) > 0 && codes[0] == "ConditionalCheckFailed" {
 		return event.ErrReminded
 	}
@@ -798,37 +835,22 @@ func (s *Store) SignUps(ctx context.Context, eventID string, from, to time.Time)
 const firstMailFor = "#id = :id AND #status = :status AND #seq = :seq AND expiresAt > :now"
 
 // QueueMissingMail writes a sign-up's first mail that was never written,
-// due at once, with the new cancel link it carries, in one transaction with
-// the check that the registration stands as read.
-func (s *Store) QueueMissingMail(ctx context.Context, r event.Registration, t event.Token, m outbox.Mail) error {
-	item, err := s.mailItem(m, m.CreatedAt)
-	if err != nil {
-		return err
+// due at once, in one transaction with the check that the registration
+// stands as read (and the token item t of a registration without a kept
+// link, if given).
+func (s *Store) QueueMissingMail(ctx context.Context, r event.Registration, t *event.Token, m outbox.Mail) error {
+	var token []types.TransactWriteItem
+	if t != nil {
+		token = append(token, s.cancelTokenPut(*t))
 	}
-	err = s.transact(ctx, []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName:                &s.Table,
-			Key:                      s.regKey(r.EventID, r.EmailHash),
-			ConditionExpression:      aws.String(firstMailFor),
-			ExpressionAttributeNames: map[string]string{"#id": "id", "#status": "status", "#seq": "sequence"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":id": str(r.ID), ":status": str(string(r.Status)), ":seq": numInt(r.Sequence),
-				":now": num(epoch(s.Now())),
-			},
-		}},
-		s.cancelTokenPut(t),
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}},
-	})
-	if codes, ok := cancellation(err); ok && len(codes) == 3 {
-		switch {
-		case codes[0] == "ConditionalCheckFailed":
-			return event.ErrChanged
-		case codes[2] == "ConditionalCheckFailed":
-			return nil // written meanwhile
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("queue missing sign-up mail %s: %w", m.ID, err)
-	}
-	return nil
+	return s.queueLate(ctx, &types.ConditionCheck{
+		TableName:                &s.Table,
+		Key:                      s.regKey(r.EventID, r.EmailHash),
+		ConditionExpression:      aws.String(firstMailFor),
+		ExpressionAttributeNames: map[string]string{"#id": "id", "#status": "status", "#seq": "sequence"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":id": str(r.ID), ":status": str(string(r.Status)), ":seq": numInt(r.Sequence),
+			":now": num(epoch(s.Now())),
+		},
+	}, m, event.ErrChanged, token...)
 }

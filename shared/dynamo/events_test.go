@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,9 +58,11 @@ func (e *env) evPut(capacity int) event.Event {
 
 // evSignup is one sign-up as the service hands it to TakeSeat or Wait.
 type evSignup struct {
-	reg   event.Registration
+	reg  event.Registration
+	mail outbox.Mail
+	// token is the token item a registration without a kept link would
+	// get with a later mail (event.Service.cancelLink).
 	token event.Token
-	mail  outbox.Mail
 }
 
 // evSignup builds the sign-up of addr for ev with status and position.
@@ -72,7 +75,7 @@ func (e *env) evSignup(ev event.Event, addr string, status event.Status, positio
 		Organisation: "Beispielverein e. V.", Needs: "Dolmetschen", Locale: "de",
 		ConsentAt: now, ConsentVer: e.cfg.Privacy.Version,
 		Status: status, Position: position, CreatedAt: now,
-		ExpiresAt: ev.EndsAt.Add(90 * 24 * time.Hour),
+		ExpiresAt: ev.EndsAt.Add(90 * 24 * time.Hour), LinkNonce: nonce,
 	}
 	template := "event.confirmed"
 	if status == event.Waitlisted {
@@ -81,12 +84,13 @@ func (e *env) evSignup(ev event.Event, addr string, status event.Status, positio
 	return evSignup{
 		reg: r,
 		token: event.Token{
-			Hash: secret.TokenHash(e.keys.Token(nonce)), Purpose: event.CancelPurpose,
+			Hash: secret.TokenHash(e.keys.Token(secret.NewNonce())), Purpose: event.CancelPurpose,
 			EventID: ev.ID, EmailHash: hash, ExpiresAt: ev.EndsAt,
 		},
 		mail: outbox.Mail{
 			ID: id.New(now), Template: template, Locale: "de", To: []string{addr}, TokenNonce: nonce,
-			Data: map[string]string{"registrationId": r.ID, "status": string(status)}, CreatedAt: now,
+			LinkRef: "r." + ev.ID + hash,
+			Data:    map[string]string{"registrationId": r.ID, "status": string(status)}, CreatedAt: now,
 		},
 	}
 }
@@ -95,7 +99,7 @@ func (e *env) evSignup(ev event.Event, addr string, status event.Status, positio
 func (e *env) evSeat(ev event.Event, addr string) evSignup {
 	e.t.Helper()
 	s := e.evSignup(ev, addr, event.Confirmed, 0)
-	if err := e.store.TakeSeat(context.Background(), ev, s.reg, s.token, s.mail); err != nil {
+	if err := e.store.TakeSeat(context.Background(), ev, s.reg, s.mail); err != nil {
 		e.t.Fatalf("TakeSeat(%s): %v", addr, err)
 	}
 	return s
@@ -115,7 +119,7 @@ func (e *env) evWait(ev event.Event, addr string) evSignup {
 func (e *env) evWaitAt(ev event.Event, addr string, position int) evSignup {
 	e.t.Helper()
 	s := e.evSignup(ev, addr, event.Waitlisted, position)
-	if err := e.store.Wait(context.Background(), ev, s.reg, s.token, s.mail); err != nil {
+	if err := e.store.Wait(context.Background(), ev, s.reg, s.mail); err != nil {
 		e.t.Fatalf("Wait(%s): %v", addr, err)
 	}
 	return s
@@ -157,8 +161,10 @@ func (e *env) evWritten(s evSignup) []string {
 	if e.raw(e.evRegPK(s.reg)) != nil {
 		out = append(out, "registration")
 	}
-	if e.raw(e.tokenPK(s.token.Hash)) != nil {
-		out = append(out, "token")
+	for key := range e.db.Snapshot(e.t) {
+		if strings.HasSuffix(key, "|token") {
+			out = append(out, "token")
+		}
 	}
 	if e.raw(e.mailPK(s.mail.ID)) != nil {
 		out = append(out, "mail")
@@ -225,12 +231,9 @@ func TestEventTakeSeat(t *testing.T) {
 
 	t.Run("stored", func(t *testing.T) {
 		equal(t, "registration", e.evReg(first), first.reg)
-		equal(t, "items", e.evWritten(first), []string{"registration", "token", "mail"})
-		tok, err := e.store.CancelToken(ctx, first.token.Hash)
-		if err != nil {
-			t.Fatalf("CancelToken: %v", err)
-		}
-		equal(t, "token", tok, first.token)
+		// The registration keeps its link: no token item.
+		equal(t, "items", e.evWritten(first), []string{"registration", "mail"})
+		equal(t, "kept nonce", testenv.S(e.raw(e.evRegPK(first.reg)), "linkNonce"), first.mail.TokenNonce)
 		equal(t, "counters", e.evCounts(ev.ID), evCounts{1, 0})
 		equal(t, "OnMail", e.mails, [][]string{{first.mail.ID}})
 		// The mail is the notifier's alone, outside the due index, until
@@ -241,7 +244,7 @@ func TestEventTakeSeat(t *testing.T) {
 	t.Run("full", func(t *testing.T) {
 		s := e.evSignup(ev, "bernd@example.org", event.Confirmed, 0)
 		before, mails := e.db.Snapshot(e.t), len(e.mails)
-		err := e.store.TakeSeat(ctx, ev, s.reg, s.token, s.mail)
+		err := e.store.TakeSeat(ctx, ev, s.reg, s.mail)
 		if !errors.Is(err, event.ErrFull) {
 			t.Fatalf("TakeSeat error = %v, want ErrFull", err)
 		}
@@ -258,7 +261,7 @@ func TestEventTakeSeat(t *testing.T) {
 		e.evSeat(roomy, "anna@example.org")
 		s := e.evSignup(roomy, "anna@example.org", event.Confirmed, 0)
 		before := e.db.Snapshot(e.t)
-		err := e.store.TakeSeat(ctx, roomy, s.reg, s.token, s.mail)
+		err := e.store.TakeSeat(ctx, roomy, s.reg, s.mail)
 		if !errors.Is(err, event.ErrDuplicate) {
 			t.Fatalf("TakeSeat error = %v, want ErrDuplicate", err)
 		}
@@ -292,10 +295,10 @@ func TestEventSignUpMailPutFails(t *testing.T) {
 		counts evCounts
 	}{
 		{"seat", event.Confirmed, func(s evSignup) error {
-			return e.store.TakeSeat(context.Background(), ev, s.reg, s.token, s.mail)
+			return e.store.TakeSeat(context.Background(), ev, s.reg, s.mail)
 		}, evCounts{1, 0}},
 		{"waiting list", event.Waitlisted, func(s evSignup) error {
-			return e.store.Wait(context.Background(), ev, s.reg, s.token, s.mail)
+			return e.store.Wait(context.Background(), ev, s.reg, s.mail)
 		}, evCounts{1, 1}},
 	}
 	for i, tt := range tests {
@@ -305,7 +308,7 @@ func TestEventSignUpMailPutFails(t *testing.T) {
 			if err := tt.write(s); !errors.Is(err, event.ErrMailNotQueued) {
 				t.Fatalf("error = %v, want ErrMailNotQueued", err)
 			}
-			equal(t, "items", e.evWritten(s), []string{"registration", "token"})
+			equal(t, "items", e.evWritten(s), []string{"registration"})
 			equal(t, "registration", e.evReg(s), s.reg)
 			equal(t, "counters", e.evCounts(ev.ID), tt.counts)
 			if got := e.mails[mails:]; len(got) != 0 {
@@ -357,7 +360,7 @@ func TestEventWait(t *testing.T) {
 	t.Run("a seat is free", func(t *testing.T) {
 		s := e.evSignup(ev, "carla@example.org", event.Waitlisted, 1)
 		before, mails := e.db.Snapshot(e.t), len(e.mails)
-		err := e.store.Wait(ctx, ev, s.reg, s.token, s.mail)
+		err := e.store.Wait(ctx, ev, s.reg, s.mail)
 		if !errors.Is(err, event.ErrSeatsLeft) {
 			t.Fatalf("Wait error = %v, want ErrSeatsLeft", err)
 		}
@@ -372,7 +375,7 @@ func TestEventWait(t *testing.T) {
 	t.Run("full", func(t *testing.T) {
 		s := e.evWait(ev, "carla@example.org")
 		equal(t, "registration", e.evReg(s), s.reg)
-		equal(t, "items", e.evWritten(s), []string{"registration", "token", "mail"})
+		equal(t, "items", e.evWritten(s), []string{"registration", "mail"})
 		equal(t, "counters", e.evCounts(ev.ID), evCounts{2, 1})
 		equal(t, "waiting list", e.queryIndex(e.key("waitlist", ev.ID)), []string{s.reg.ID})
 	})
@@ -392,6 +395,8 @@ func TestEventCancel(t *testing.T) {
 		return outbox.Mail{ID: id.New(e.clock.Now()), Template: "event.cancelled", Locale: "de",
 			To: []string{r.Email}, Data: map[string]string{"registrationId": r.ID}, CreatedAt: e.clock.Now()}
 	}
+	// A promotion as a registration without a kept link gets it: with a
+	// token item.
 	promotion := func(r event.Registration) (*event.Registration, *event.Token, outbox.Mail) {
 		p := r
 		p.Status, p.Sequence = event.Confirmed, r.Sequence+1
@@ -532,9 +537,8 @@ func TestEventFirstWaiting(t *testing.T) {
 
 	promoted := w2.reg
 	promoted.Status, promoted.Sequence = event.Confirmed, 1
-	tok := e.evSignup(ev, w2.reg.Email, event.Confirmed, 0).token
 	if err := e.store.Cancel(ctx, event.Cancellation{
-		Registration: a.reg, Event: e.evEvent(ev.ID), Promoted: &promoted, PromotedToken: &tok,
+		Registration: a.reg, Event: e.evEvent(ev.ID), Promoted: &promoted,
 	}); err != nil {
 		t.Fatalf("Cancel(a) promoting w2: %v", err)
 	}

@@ -148,3 +148,29 @@ func (s *Store) created(ctx context.Context, gsi1pk string, from, to time.Time) 
 	}
 	return out, nil
 }
+
+// queueLate writes a record's first mail m that was never written, due at
+// once, in one transaction with check (the record still as the mail needs
+// it) and any other items: gone if the check fails, nil if the mail was
+// written meanwhile.
+func (s *Store) queueLate(ctx context.Context, check *types.ConditionCheck, m outbox.Mail, gone error, other ...types.TransactWriteItem) error {
+	item, err := s.mailItem(m, m.CreatedAt)
+	if err != nil {
+		return err
+	}
+	items := append([]types.TransactWriteItem{{ConditionCheck: check}}, other...)
+	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}})
+	err = s.transact(ctx, items)
+	if codes, ok := cancellation(err); ok && len(codes) == len(items) {
+		switch {
+		case codes[0] == "ConditionalCheckFailed":
+			return gone
+		case codes[len(codes)-1] == "ConditionalCheckFailed":
+			return nil // written meanwhile
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("queue late mail %s: %w", m.ID, err)
+	}
+	return nil
+}

@@ -196,16 +196,25 @@ func (m *writeMeter) total(t testing.TB, title string) (items, wcu int) {
 // Issue 9 asks for at most 4 WCU for an application or a contact message
 // and 6 for a sign-up; docs/write-cost.md says how far each kind is and
 // what is left. A contact message meets it: the message and its two mails
-// are plain puts, the mails outside the index. A sign-up's mail is such a
-// put too; its cancel token is what stands between it and 6. The ceilings below are
-// today's measurements. A sign-up at every field's limit stays over any
-// budget: its registration alone is 3 KB.
+// are plain puts, the mails outside the index; a sign-up's and an
+// application's first mail are such puts too, and both keep their link in
+// the record, with no token item. The figures below are today's
+// measurements, pinned exactly, so a saving shows as well as a cost. A
+// sign-up at every field's limit stays over any budget: its registration
+// alone is 3 KB.
 func TestSubmissionWriteUnits(t *testing.T) {
 	for _, sub := range submissions {
 		t.Run(sub.name, func(t *testing.T) {
 			items, wcu, _ := meterSubmission(t, sub)
-			if items != sub.wantItems || wcu > sub.maxWCU {
-				t.Errorf("%d items, %d WCU; want %d items, at most %d WCU", items, wcu, sub.wantItems, sub.maxWCU)
+			if items != sub.wantItems || wcu != sub.wantWCU {
+				t.Errorf("%d items, %d WCU; want %d items, %d WCU", items, wcu, sub.wantItems, sub.wantWCU)
+			}
+			switch {
+			case sub.budget == 0:
+			case wcu <= sub.budget:
+				t.Logf("within the budget of %d WCU", sub.budget)
+			default:
+				t.Logf("%d WCU over the budget of %d: docs/write-cost.md says why it stays", wcu-sub.budget, sub.budget)
 			}
 		})
 	}
@@ -235,7 +244,9 @@ type submission struct {
 	name      string
 	submit    func(t testing.TB, e *env, store *dynamo.Store)
 	wantItems int
-	maxWCU    int
+	wantWCU   int
+	// budget is issue 9's for the kind, 0 for none.
+	budget int
 }
 
 // meterSubmission sends sub on a fresh table and prices its writes.
@@ -266,7 +277,7 @@ var submissions = []submission{
 		if err != nil || !res.Created {
 			t.Fatalf("Register: %+v, %v", res, err)
 		}
-	}, 3, 6},
+	}, 3, 6, 4},
 	{"contact message", func(t testing.TB, e *env, store *dynamo.Store) {
 		svc := &contact.Service{Store: store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
 		if _, err := svc.Submit(context.Background(), contact.Input{
@@ -275,13 +286,13 @@ var submissions = []submission{
 		}, "fa"); err != nil {
 			t.Fatalf("Submit: %v", err)
 		}
-	}, 3, 4},
+	}, 3, 4, 4},
 	{"sign-up, confirmed", func(t testing.TB, e *env, store *dynamo.Store) {
 		signUp(t, e, store, 0, event.Confirmed, event.Input{Name: "Erika Müller", Organisation: "Caritasverband Eisenach"})
-	}, 4, 8},
+	}, 3, 6, 6},
 	{"sign-up, waitlisted", func(t testing.TB, e *env, store *dynamo.Store) {
 		signUp(t, e, store, 1, event.Waitlisted, event.Input{Name: "Erika Müller", Organisation: "Caritasverband Eisenach"})
-	}, 5, 9},
+	}, 4, 7, 6},
 	// Every field at its limit in two-byte characters: the registration is
 	// the one item a person can make large.
 	{"sign-up, longest fields", func(t testing.TB, e *env, store *dynamo.Store) {
@@ -290,7 +301,7 @@ var submissions = []submission{
 			Organisation: strings.Repeat("ö", event.MaxOrganisation),
 			Needs:        strings.Repeat("ü", event.MaxNeeds),
 		})
-	}, 4, 14},
+	}, 3, 12, 0},
 }
 
 // signUp signs one person up for a fresh plenary meeting with one seat,

@@ -174,35 +174,16 @@ func (s *Store) Unconfirmed(ctx context.Context, from, to time.Time) ([]partner.
 // waits for its confirmation with the same link: one confirmed meanwhile
 // needs no confirm mail, an erased one must not get its address back.
 func (s *Store) QueueMissingConfirm(ctx context.Context, app partner.Application, m outbox.Mail) error {
-	item, err := s.mailItem(m, m.CreatedAt)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx, []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{
-			TableName:                &s.Table,
-			Key:                      s.appKey(app.ID),
-			ConditionExpression:      aws.String(stillUnconfirmed),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":pending": str(string(partner.PendingConfirmation)), ":nonce": str(app.Link.Nonce),
-				":now": num(epoch(s.Now())),
-			},
-		}},
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String(mailOnce)}},
-	})
-	if codes, ok := cancellation(err); ok && len(codes) == 2 {
-		switch {
-		case codes[0] == "ConditionalCheckFailed":
-			return partner.ErrState
-		case codes[1] == "ConditionalCheckFailed":
-			return nil // written meanwhile
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("queue missing application mail %s: %w", m.ID, err)
-	}
-	return nil
+	return s.queueLate(ctx, &types.ConditionCheck{
+		TableName:                &s.Table,
+		Key:                      s.appKey(app.ID),
+		ConditionExpression:      aws.String(stillUnconfirmed),
+		ExpressionAttributeNames: map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pending": str(string(partner.PendingConfirmation)), ":nonce": str(app.Link.Nonce),
+			":now": num(epoch(s.Now())),
+		},
+	}, m, partner.ErrState)
 }
 
 // stillUnconfirmed holds for an application whose late confirm mail may

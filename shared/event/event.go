@@ -114,6 +114,15 @@ type Registration struct {
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 	RemindedAt   time.Time // zero until the reminder is queued
+	// LinkNonce seeds the cancel link every mail about the registration
+	// carries (see Service.cancelLink); empty for a registration stored
+	// before registrations kept their link. Never shown to anyone: with the
+	// deployment key it cancels the registration.
+	LinkNonce string
+	// PriorLinkNonce is the nonce of the cancelled registration this one
+	// replaced, so that the earlier link still says "cancelled" to whoever
+	// holds it rather than "unknown link".
+	PriorLinkNonce string
 }
 
 // CancelPurpose marks the token of a cancel link.
@@ -121,7 +130,8 @@ const CancelPurpose = "registration-cancel"
 
 // Token is a stored cancel-link token. It names the registration it was
 // sent for, so an old link cannot cancel a later sign-up of the same
-// address.
+// address. Only registrations stored before they kept their LinkNonce get
+// new ones (see Service.cancelLink).
 type Token struct {
 	Hash           string
 	Purpose        string
@@ -151,25 +161,33 @@ type Store interface {
 	// Upcoming lists events that end after now, soonest first.
 	Upcoming(ctx context.Context, now time.Time) ([]Event, error)
 	Registration(ctx context.Context, eventID, emailHash string) (Registration, error)
+	// StoredRegistration reads a registration even past its expiry (TTL
+	// deletes late): a link's token must be checked before "gone" may be
+	// said, or the answer would tell a stranger the registration exists.
+	StoredRegistration(ctx context.Context, eventID, emailHash string) (Registration, error)
 	// TakeSeat stores a confirmed registration if a seat is left and
-	// nobody waits (else ErrFull), with its cancel token, then queues its
-	// mail for the notifier alone, at most once (its id is derived from the
-	// registration's). It is conditional on the event's version as e was
-	// read, so the mail never describes an event a coordinator has changed
-	// meanwhile. An error wrapping ErrMailNotQueued means the registration
-	// is stored and the mail may not be.
-	TakeSeat(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
+	// nobody waits (else ErrFull), then queues its mail for the notifier
+	// alone, at most once (its id is derived from the registration's). It
+	// is conditional on the event's version as e was read, so the mail
+	// never describes an event a coordinator has changed meanwhile. An
+	// error wrapping ErrMailNotQueued means the registration is stored and
+	// the mail may not be.
+	TakeSeat(ctx context.Context, e Event, r Registration, m outbox.Mail) error
 	// NextPosition hands out the next waiting-list position, only while the
 	// event is full or others wait (else ErrSeatsLeft).
 	NextPosition(ctx context.Context, eventID string) (int, error)
-	// Remail queues m with the new cancel token t for registration r while
-	// it stands as read; ErrChanged otherwise.
-	Remail(ctx context.Context, r Registration, t Token, m outbox.Mail) error
-	// Wait stores a waitlisted registration with its token, only while the
-	// event is still full or others wait (else ErrSeatsLeft), and only at
-	// the version e was read at, then queues its mail as TakeSeat does.
-	Wait(ctx context.Context, e Event, r Registration, t Token, m outbox.Mail) error
+	// Remail queues m (and stores the token t of a registration without a
+	// LinkNonce, if given) for registration r while it stands as read;
+	// ErrChanged otherwise.
+	Remail(ctx context.Context, r Registration, t *Token, m outbox.Mail) error
+	// Wait stores a waitlisted registration, only while the event is still
+	// full or others wait (else ErrSeatsLeft), and only at the version e
+	// was read at, then queues its mail as TakeSeat does.
+	Wait(ctx context.Context, e Event, r Registration, m outbox.Mail) error
 
+	// CancelToken reads a token item, which only links mailed before
+	// registrations kept their LinkNonce, or mailed about such a
+	// registration, have.
 	CancelToken(ctx context.Context, hash string) (Token, error)
 	// FirstWaiting is the waitlisted registration with the lowest position
 	// (ErrNotFound if nobody waits).
@@ -181,19 +199,20 @@ type Store interface {
 	// Attendees lists an event's confirmed registrations.
 	Attendees(ctx context.Context, eventID string) ([]Registration, error)
 	// Remind marks a confirmed registration reminded and queues the mail
-	// with its cancel link; ErrReminded if it was reminded or is no longer
-	// confirmed.
-	Remind(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+	// with its cancel link (and the token t, if given); ErrReminded if it
+	// was reminded or is no longer confirmed.
+	Remind(ctx context.Context, r Registration, t *Token, m outbox.Mail) error
 
 	// SignUps lists the registrations of an event created from from to
 	// to that may still await their first mail: confirmed or waitlisted.
 	// It may include others; Reconcile filters.
 	SignUps(ctx context.Context, eventID string, from, to time.Time) ([]Registration, error)
 	// QueueMissingMail writes the first mail m of registration r, due at
-	// once, with the new cancel token t, while r stands as read (same id,
+	// once (with the token t of a registration without a kept link, if
+	// given), while r stands as read (same id,
 	// status and sequence, not expired; else ErrChanged); a mail written
 	// meanwhile is left as it is.
-	QueueMissingMail(ctx context.Context, r Registration, t Token, m outbox.Mail) error
+	QueueMissingMail(ctx context.Context, r Registration, t *Token, m outbox.Mail) error
 	outbox.FirstMails
 
 	// The coordinators' side: see admin.go and job.go.
@@ -207,7 +226,9 @@ type Cancellation struct {
 	Event        Event        // as read: its counters are conditions of the write
 	// Promoted is the first person on the waiting list, who gets the freed
 	// seat; nil if nobody waits or the cancelled person was waiting.
-	Promoted      *Registration
+	Promoted *Registration
+	// PromotedToken is the promoted person's new token item, only for a
+	// registration without a LinkNonce.
 	PromotedToken *Token
 	Mails         []outbox.Mail
 }

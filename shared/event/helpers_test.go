@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/outbox"
+	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
@@ -136,7 +138,48 @@ func (e *env) link(m testenv.StoredMail) string {
 	if m.TokenNonce == "" {
 		e.t.Fatalf("mail %s (%s) carries no token", m.ID, m.Template)
 	}
-	return e.keys.Token(m.TokenNonce)
+	return m.Link(e.keys)
+}
+
+// partnerLink is the confirm link of a partner application of addr,
+// stored in the same table.
+func (e *env) partnerLink(addr string) string {
+	e.t.Helper()
+	partners := &partner.Service{Store: e.store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
+	mails := len(*e.mails)
+	if _, err := partners.Register(context.Background(), partner.Input{
+		Organisation: "Beispielverein e. V.", OrganisationType: "association", ContactName: "Erika Beispiel",
+		Email: addr, WorkingGroups: []string{"language"}, Consent: true,
+	}, "de"); err != nil {
+		e.t.Fatalf("partner Register: %v", err)
+	}
+	if len(*e.mails) != mails+1 {
+		e.t.Fatalf("partner Register wrote %d mails, want 1", len(*e.mails)-mails)
+	}
+	return e.link(e.mail((*e.mails)[mails]))
+}
+
+// seatAndWaiter stores an event with one seat, Anna in it and Bernd
+// waiting, and returns the event and their sign-ups.
+func (e *env) seatAndWaiter() (ev event.Event, anna, bernd event.Registration, annaMail, berndMail testenv.StoredMail) {
+	e.t.Helper()
+	ev = e.newEvent(1, nil)
+	anna, annaMail = e.register(ev.ID, "Anna", "anna@example.org")
+	bernd, berndMail = e.register(ev.ID, "Bernd", "bernd@example.org")
+	return ev, anna, bernd, annaMail, berndMail
+}
+
+// tokenItems counts the table's token items: only links mailed about a
+// registration that keeps no nonce have one.
+func (e *env) tokenItems() int {
+	e.t.Helper()
+	n := 0
+	for key := range e.db.Snapshot(e.t) {
+		if strings.HasSuffix(key, "|token") {
+			n++
+		}
+	}
+	return n
 }
 
 // input is a complete, valid sign-up of name with addr.
@@ -195,18 +238,18 @@ type hookStore struct {
 	beforeTakeSeat, beforeWait func()
 }
 
-func (h *hookStore) TakeSeat(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+func (h *hookStore) TakeSeat(ctx context.Context, e event.Event, r event.Registration, m outbox.Mail) error {
 	if f := h.beforeTakeSeat; f != nil {
 		h.beforeTakeSeat = nil
 		f()
 	}
-	return h.Store.TakeSeat(ctx, e, r, t, m)
+	return h.Store.TakeSeat(ctx, e, r, m)
 }
 
-func (h *hookStore) Wait(ctx context.Context, e event.Event, r event.Registration, t event.Token, m outbox.Mail) error {
+func (h *hookStore) Wait(ctx context.Context, e event.Event, r event.Registration, m outbox.Mail) error {
 	if f := h.beforeWait; f != nil {
 		h.beforeWait = nil
 		f()
 	}
-	return h.Store.Wait(ctx, e, r, t, m)
+	return h.Store.Wait(ctx, e, r, m)
 }

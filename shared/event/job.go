@@ -66,8 +66,9 @@ type Batch struct {
 	// free seat, so a sign-up that joined the list late is not left there.
 	Settle        bool
 	Registrations []Update
-	Tokens        []Token
-	Mails         []outbox.Mail
+	// Tokens are the new token items of registrations without a LinkNonce.
+	Tokens []Token
+	Mails  []outbox.Mail
 }
 
 // Update is one registration's change in a batch: conditional on the
@@ -196,10 +197,12 @@ func (s *Service) batch(ctx context.Context, j Job, e Event) (Batch, error) {
 		for _, r := range head {
 			moved := r
 			moved.Status, moved.Sequence = Confirmed, r.Sequence+1
-			tok, nonce := s.cancelLink(e, r)
+			tok, link := s.cancelLink(e, r)
 			b.Registrations = append(b.Registrations, Update{Before: r, After: moved})
-			b.Tokens = append(b.Tokens, tok)
-			b.Mails = append(b.Mails, s.mailFor("event.promoted", e, moved, nonce, now))
+			if tok != nil {
+				b.Tokens = append(b.Tokens, *tok)
+			}
+			b.Mails = append(b.Mails, s.mailFor("event.promoted", e, moved, link, now))
 			b.Seats++
 			b.Queue--
 		}
@@ -229,15 +232,19 @@ func (s *Service) batch(ctx context.Context, j Job, e Event) (Batch, error) {
 				} else {
 					b.Queue--
 				}
-				b.Mails = append(b.Mails, s.mailFor("event.called-off", e, told, "", now))
+				b.Mails = append(b.Mails, s.mailFor("event.called-off", e, told, mailLink{}, now))
 			} else {
 				// A moved event keeps its registrations as long after it
-				// as any other, and a fresh link that works until it ends.
+				// as any other, and its link works until the event ends:
+				// a kept link by the event as it then stands, a token item
+				// by the expiry written now.
 				after.ExpiresAt = e.EndsAt.Add(network.Days(s.Config.Retention.RegistrationAfterEventDays))
-				tok, nonce := s.cancelLink(e, r)
-				m := s.mailFor("event.updated", e, told, nonce, now)
+				tok, link := s.cancelLink(e, r)
+				m := s.mailFor("event.updated", e, told, link, now)
 				m.Data["changed"] = strings.Join(j.Changed, "-")
-				b.Tokens = append(b.Tokens, tok)
+				if tok != nil {
+					b.Tokens = append(b.Tokens, *tok)
+				}
 				b.Mails = append(b.Mails, m)
 			}
 			b.Registrations = append(b.Registrations, Update{Before: r, After: after})

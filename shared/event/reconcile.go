@@ -15,7 +15,7 @@ const signUpCursor = "signup-mails"
 // Reconcile makes sure the first mail of every recent sign-up of an
 // upcoming event is on its way, as the contact form's Reconcile does for
 // its messages (outbox.FirstMails): it writes a mail that was never written,
-// rebuilt from the stored registration and event with a new cancel link,
+// rebuilt from the stored registration and event with its cancel link,
 // due at once, and hands a mail still waiting for the notifier past the
 // grace to the sweeper. A registration that changed since its sign-up
 // (cancelled, promoted, moved with its event) or is gone had a later mail,
@@ -49,9 +49,9 @@ func (s *Service) Reconcile(ctx context.Context) (int, error) {
 			}
 			// The mail's id is all FirstMails needs; its cancel link is
 			// made only for a mail that is written.
-			mails = append(mails, outbox.FirstMail{ID: s.firstMail(e, r, "", now).ID, Write: func(ctx context.Context) (bool, error) {
-				tok, nonce := s.cancelLink(e, r)
-				err := s.Store.QueueMissingMail(ctx, r, tok, s.firstMail(e, r, nonce, now))
+			mails = append(mails, outbox.FirstMail{ID: s.firstMail(e, r, mailLink{}, now).ID, Write: func(ctx context.Context) (bool, error) {
+				tok, link := s.cancelLink(e, r)
+				err := s.Store.QueueMissingMail(ctx, r, tok, s.firstMail(e, r, link, now))
 				if errors.Is(err, ErrChanged) {
 					return false, nil // changed or erased meanwhile: a later mail, or none
 				}

@@ -35,8 +35,8 @@ func (s *Service) QueueReminders(ctx context.Context) (int, error) {
 			if r.Status != Confirmed || !r.RemindedAt.IsZero() {
 				continue
 			}
-			tok, nonce := s.cancelLink(e, r)
-			err := s.Store.Remind(ctx, r, tok, s.mailFor("event.reminder", e, r, nonce, now))
+			tok, link := s.cancelLink(e, r)
+			err := s.Store.Remind(ctx, r, tok, s.mailFor("event.reminder", e, r, link, now))
 			if errors.Is(err, ErrReminded) {
 				continue
 			}

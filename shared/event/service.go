@@ -121,7 +121,9 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	r.EmailHash = s.Keys.EmailHash(email.Key(r.Email))
 	if prior, err := s.Store.Registration(ctx, e.ID, r.EmailHash); err == nil && prior.Status != Cancelled {
 		return s.resend(ctx, e, prior, locale, now)
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
+	} else if err == nil {
+		r.PriorLinkNonce = prior.LinkNonce
+	} else if !errors.Is(err, ErrNotFound) {
 		return Result{}, apperr.OrUnavailable(err)
 	}
 
@@ -129,12 +131,13 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 	r.ConsentAt, r.ConsentVer = now, s.Config.Privacy.Version
 	r.CreatedAt = now
 	r.ExpiresAt = e.EndsAt.Add(network.Days(s.Config.Retention.RegistrationAfterEventDays))
-	tok, nonce := s.cancelLink(e, r)
+	r.LinkNonce = secret.NewNonce()
+	_, link := s.cancelLink(e, r)
 
 	for range attempts {
 		if e.SeatsLeft() > 0 {
 			r.Status, r.Position = Confirmed, 0
-			err = s.Store.TakeSeat(ctx, e, r, tok, s.firstMail(e, r, nonce, now))
+			err = s.Store.TakeSeat(ctx, e, r, s.firstMail(e, r, link, now))
 			if !errors.Is(err, ErrFull) {
 				return s.done(ctx, e, r, err)
 			}
@@ -142,7 +145,7 @@ func (s *Service) Register(ctx context.Context, eventID string, in Input, locale
 			pos, err := s.Store.NextPosition(ctx, e.ID)
 			if err == nil {
 				r.Status, r.Position = Waitlisted, pos
-				err = s.Store.Wait(ctx, e, r, tok, s.firstMail(e, r, nonce, now))
+				err = s.Store.Wait(ctx, e, r, s.firstMail(e, r, link, now))
 				if !errors.Is(err, ErrSeatsLeft) {
 					return s.done(ctx, e, r, err)
 				}
@@ -189,14 +192,14 @@ func (s *Service) done(ctx context.Context, e Event, r Registration, err error) 
 // resend answers a repeated sign-up. Nothing changes, and the answer is
 // the one a new sign-up gets; the holder of the address learns by mail
 // where they stand (seat with the calendar entry, or waiting-list place),
-// with a new cancel link, in the language of the repeat. It makes the same
-// storage calls as a new confirmed sign-up: the event, the registration,
-// one transaction and one put of the mail.
+// with the registration's cancel link, in the language of the repeat. It
+// makes the same storage calls as a new confirmed sign-up: the event, the
+// registration, one transaction and one put of the mail.
 func (s *Service) resend(ctx context.Context, e Event, prior Registration, locale string, now time.Time) (Result, error) {
-	tok, nonce := s.cancelLink(e, prior)
+	tok, link := s.cancelLink(e, prior)
 	r := prior
 	r.Locale = locale
-	err := s.Store.Remail(ctx, prior, tok, s.mail(e, r, nonce, now))
+	err := s.Store.Remail(ctx, prior, tok, s.mail(e, r, link, now))
 	if errors.Is(err, ErrChanged) {
 		// Cancelled or promoted meanwhile: that change sent its own mail.
 		err = nil
@@ -207,29 +210,49 @@ func (s *Service) resend(ctx context.Context, e Event, prior Registration, local
 	return Result{Registration: prior}, nil
 }
 
-// cancelLink is a new cancel link for registration r: the token to store
-// and the nonce its mail carries. It works until the event ends.
-func (s *Service) cancelLink(e Event, r Registration) (Token, string) {
+// linkKind is the kind a cancel link names its registration by:
+// "r.<event id><email hash>.<token>", the registration's key (see
+// secret.LinkToken). The event id has a fixed length (id.Valid), so the
+// two split apart unambiguously.
+const linkKind = "r"
+
+// linkRef names registration emailHash of event eventID in its cancel link.
+func linkRef(eventID, emailHash string) string { return linkKind + "." + eventID + emailHash }
+
+// mailLink is what a mail carries of its cancel link: the nonce the token
+// derives from and, for a link the registration keeps, the ref naming it.
+type mailLink struct{ ref, nonce string }
+
+// cancelLink is the cancel link of registration r. A registration keeps
+// its nonce, so every mail about it carries the same link and nothing is
+// stored for it. One stored before registrations kept their nonce gets a
+// new token item with every mail, returned to be written with it, as
+// before; that path goes once the last event with such registrations has
+// ended. Either link works until the event ends.
+func (s *Service) cancelLink(e Event, r Registration) (*Token, mailLink) {
+	if r.LinkNonce != "" {
+		return nil, mailLink{ref: linkRef(e.ID, r.EmailHash), nonce: r.LinkNonce}
+	}
 	nonce := secret.NewNonce()
-	return Token{
+	return &Token{
 		Hash:           secret.TokenHash(s.Keys.Token(nonce)),
 		Purpose:        CancelPurpose,
 		EventID:        e.ID,
 		EmailHash:      r.EmailHash,
 		RegistrationID: r.ID,
 		ExpiresAt:      e.EndsAt,
-	}, nonce
+	}, mailLink{nonce: nonce}
 }
 
 // mail is the confirmation or waiting-list mail of a sign-up, new or
 // repeated. Whoever signed up may not own the address, so it counts
 // against the address's daily cap.
-func (s *Service) mail(e Event, r Registration, nonce string, now time.Time) outbox.Mail {
+func (s *Service) mail(e Event, r Registration, l mailLink, now time.Time) outbox.Mail {
 	template := "event.confirmed"
 	if r.Status == Waitlisted {
 		template = "event.waitlisted"
 	}
-	m := s.mailFor(template, e, r, nonce, now)
+	m := s.mailFor(template, e, r, l, now)
 	m.Unverified = true
 	return m
 }
@@ -237,22 +260,23 @@ func (s *Service) mail(e Event, r Registration, nonce string, now time.Time) out
 // firstMail is the mail of a new sign-up, as the sign-up writes it and as
 // Reconcile writes it again when that failed: its id derives from the
 // registration's and the template, so it is written once whoever writes it.
-func (s *Service) firstMail(e Event, r Registration, nonce string, now time.Time) outbox.Mail {
-	m := s.mail(e, r, nonce, now)
+func (s *Service) firstMail(e Event, r Registration, l mailLink, now time.Time) outbox.Mail {
+	m := s.mail(e, r, l, now)
 	m.ID = id.Derive(r.ID, m.Template)
 	return m
 }
 
 // mailFor is a mail about registration r. The address is not verified, so
 // it carries nothing the person typed: only the event's own data, the
-// position and, with a nonce, the cancel link.
-func (s *Service) mailFor(template string, e Event, r Registration, nonce string, now time.Time) outbox.Mail {
+// position and, with a link, the cancel link.
+func (s *Service) mailFor(template string, e Event, r Registration, l mailLink, now time.Time) outbox.Mail {
 	return outbox.Mail{
 		ID:         id.New(now),
 		Template:   template,
 		Locale:     r.Locale,
 		To:         []string{r.Email},
-		TokenNonce: nonce,
+		TokenNonce: l.nonce,
+		LinkRef:    l.ref,
 		Data: map[string]string{
 			"registrationId":  r.ID,
 			"status":          string(r.Status),

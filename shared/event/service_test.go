@@ -13,7 +13,6 @@ import (
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/network"
-	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
 )
@@ -241,6 +240,7 @@ func TestRegisterSeats(t *testing.T) {
 				Sequence:     0,
 				CreatedAt:    now,
 				ExpiresAt:    ev.EndsAt.Add(network.Days(e.cfg.Retention.RegistrationAfterEventDays)),
+				LinkNonce:    r.LinkNonce, // random; the mail's, below
 			}
 			equal(t, "Result", res, event.Result{Registration: want, Created: true})
 			if !id.Valid(r.ID) {
@@ -259,6 +259,13 @@ func TestRegisterSeats(t *testing.T) {
 			equal(t, "Cc", m.Cc, nil)
 			equal(t, "Reply-To", m.ReplyTo, "")
 			equal(t, "Data", m.Data, mailData(ev, r, c.status, "0", []string{"0", "1", "2"}[c.position]))
+			// The link names the registration and derives from the nonce
+			// it keeps: no token item.
+			if r.LinkNonce == "" || m.TokenNonce != r.LinkNonce {
+				t.Errorf("mail's nonce %q, registration's %q: want the same, not empty", m.TokenNonce, r.LinkNonce)
+			}
+			equal(t, "LinkRef", m.LinkRef, "r."+ev.ID+e.hash(c.addr))
+			equal(t, "token items", e.tokenItems(), 0)
 			// The address is not verified: nothing the person typed goes
 			// out to it, nor sits in the stored mail.
 			for _, typed := range []string{"Person", "Beispielverein", "Dolmetschen", "Rollstuhl"} {
@@ -368,7 +375,7 @@ func TestRegisterAgain(t *testing.T) {
 			}
 			equal(t, "Result", res, event.Result{Registration: c.prior, Created: false})
 			// The registration stays as it was; its holder gets where they
-			// stand by mail, with a new cancel link that works, in the
+			// stand by mail, with the registration's cancel link, in the
 			// language of the repeat.
 			got := (*e.mails)[mails:]
 			if len(got) != 1 {
@@ -379,7 +386,7 @@ func TestRegisterAgain(t *testing.T) {
 			if m.Template != want || m.Locale != "en" || m.To[0] != c.prior.Email || m.Data["registrationId"] != c.prior.ID {
 				t.Errorf("mail %s %s to %v for %s, want %s in en to %s for %s", m.Template, m.Locale, m.To, m.Data["registrationId"], want, c.prior.Email, c.prior.ID)
 			}
-			p, err := e.svc.Lookup(ctx, e.keys.Token(m.TokenNonce))
+			p, err := e.svc.Lookup(ctx, m.Link(e.keys))
 			if err != nil || p.Registration.ID != c.prior.ID {
 				t.Errorf("the new cancel link finds %+v, %v; want %s", p.Registration, err, c.prior.ID)
 			}
@@ -463,8 +470,8 @@ func TestCancelChain(t *testing.T) {
 	var cToken string
 	t.Run("A cancels: C moves up", func(t *testing.T) {
 		cToken = cancel(t, aToken, a, "1", &c)
-		if cToken == e.link(cMail) {
-			t.Errorf("the promotion mail reuses C's waiting-list token, want a new one")
+		if cToken != e.link(cMail) {
+			t.Errorf("the promotion mail carries %q, want C's link from the waiting-list mail %q", cToken, e.link(cMail))
 		}
 		equal(t, "A status", e.registration(ev.ID, "anna@example.org").Status, event.Cancelled)
 		equal(t, "A sequence", e.registration(ev.ID, "anna@example.org").Sequence, 1)
@@ -598,7 +605,9 @@ func TestRegisterAfterCancel(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Lookup(old link): %v", err)
 		}
-		equal(t, "old link's registration", p.Registration.ID, first.ID)
+		if p.Registration.ID == again.ID {
+			t.Errorf("old link's registration is the new one")
+		}
 		equal(t, "old link's status", p.Registration.Status, event.Cancelled)
 		before := e.db.Snapshot(e.t)
 		if status, err := e.svc.Cancel(ctx, old); err != nil || status != event.Cancelled {
@@ -633,19 +642,7 @@ func TestTokens(t *testing.T) {
 	r, m := e.register(ev.ID, "Anna", "anna@example.org")
 	token := e.link(m)
 
-	// A partner application's confirm link, stored in the same table.
-	partners := &partner.Service{Store: e.store, Config: e.cfg, Keys: e.keys, Now: e.clock.Now}
-	mails := len(*e.mails)
-	if _, err := partners.Register(ctx, partner.Input{
-		Organisation: "Beispielverein e. V.", OrganisationType: "association", ContactName: "Erika Beispiel",
-		Email: "verein@example.org", WorkingGroups: []string{"language"}, Consent: true,
-	}, "de"); err != nil {
-		t.Fatalf("partner Register: %v", err)
-	}
-	if len(*e.mails) != mails+1 {
-		t.Fatalf("partner Register wrote %d mails, want 1", len(*e.mails)-mails)
-	}
-	partnerToken := e.link(e.mail((*e.mails)[mails]))
+	partnerToken := e.partnerLink("verein@example.org")
 
 	created := e.clock.Now()
 	for _, c := range []struct {
@@ -657,7 +654,7 @@ func TestTokens(t *testing.T) {
 	}{
 		{"valid", token, created, "", ""},
 		{"empty", "", created, apperr.NotFound, "problem.link_invalid"},
-		{"too long", strings.Repeat("a", 101), created, apperr.NotFound, "problem.link_invalid"},
+		{"too long", strings.Repeat("a", 201), created, apperr.NotFound, "problem.link_invalid"},
 		{"unknown", e.keys.Token(secret.NewNonce()), created, apperr.NotFound, "problem.link_invalid"},
 		{"truncated", token[:len(token)-1], created, apperr.NotFound, "problem.link_invalid"},
 		{"the nonce instead of the token", m.TokenNonce, created, apperr.NotFound, "problem.link_invalid"},

@@ -172,6 +172,13 @@ func TestAdminPeopleExport(t *testing.T) {
 			t.Errorf("application %s: nonce %q stored, and in the export: %s", appID, nonce, r.body)
 		}
 	}
+	// So do the registrations their cancel link's.
+	for _, eventID := range []string{p.full.ID, p.waitOn.ID} {
+		nonce := testenv.S(f.regOf(t, eventID, addr), "linkNonce")
+		if nonce == "" || strings.Contains(string(r.body), nonce) {
+			t.Errorf("registration for %s: nonce %q stored, and in the export: %s", eventID, nonce, r.body)
+		}
+	}
 
 	if len(got.Suppressions) != 1 || got.Suppressions[0].Email != addr || got.Suppressions[0].Reason != "bounce:General" {
 		t.Errorf("suppressions %+v", got.Suppressions)
@@ -256,6 +263,10 @@ func TestAdminPeopleErase(t *testing.T) {
 	f.applyAndConfirm(t, func(m map[string]any) { m["organisation"], m["email"] = "Bleibt e. V.", "bleibt@example.org" }, true)
 	f.contact(t, "frage@example.org", "Bitte laden Sie auch Anna.Loeschen@example.org ein.")
 
+	// A cancel link mailed before registrations kept theirs: its token
+	// item names the subject's hash.
+	f.db.PutLegacyCancelToken(t, f.config.ID, p.full.ID, hash, testenv.S(f.regOf(t, p.full.ID, addr), "id"), f.keys, p.full.EndsAt)
+
 	before := f.db.Snapshot(t)
 	mailsBefore := len(*f.mails)
 	f.clock.Advance(time.Minute)
@@ -263,10 +274,10 @@ func TestAdminPeopleErase(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("status %d; body %s\n%s", r.status, r.body, f.logs.String())
 	}
-	// Tokens: the registrations' cancel links; an application keeps its
-	// confirm link in itself.
+	// Tokens: the legacy cancel link alone; a registration keeps its
+	// cancel link in itself, as an application its confirm link.
 	wantCounts := map[string]int{"applications": 2, "registrations": 2, "contactMessages": 1, "mails": 9, "suppressions": 1,
-		"tokens": 2, "locks": 1, "other": 0, "redacted": 2}
+		"tokens": 1, "locks": 1, "other": 0, "redacted": 2}
 	if got := decodeJSON[struct{ Erased map[string]int }](t, r).Erased; !maps.Equal(got, wantCounts) {
 		t.Errorf("erased %v, want %v", got, wantCounts)
 	}

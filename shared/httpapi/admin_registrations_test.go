@@ -52,12 +52,10 @@ func (f *fixture) seat(t *testing.T, e event.Event, p person) string {
 		ID: id.New(now), EventID: e.ID, Name: p.name, Email: p.email, EmailHash: hash,
 		Organisation: p.organisation, Needs: p.needs, Locale: "de",
 		ConsentAt: now, ConsentVer: f.config.Privacy.Version, Status: event.Confirmed,
-		CreatedAt: now, ExpiresAt: e.EndsAt.Add(90 * 24 * time.Hour),
+		CreatedAt: now, ExpiresAt: e.EndsAt.Add(90 * 24 * time.Hour), LinkNonce: secret.NewNonce(),
 	}
-	tok := event.Token{Hash: secret.TokenHash(secret.NewNonce()), Purpose: event.CancelPurpose,
-		EventID: e.ID, EmailHash: hash, RegistrationID: r.ID, ExpiresAt: r.ExpiresAt}
 	m := outbox.Mail{ID: id.New(now), Template: "event.confirmed", Locale: "de", To: []string{p.email}, CreatedAt: now}
-	if err := f.store.TakeSeat(context.Background(), e, r, tok, m); err != nil {
+	if err := f.store.TakeSeat(context.Background(), e, r, m); err != nil {
 		t.Fatal(err)
 	}
 	return r.ID
@@ -216,7 +214,7 @@ func TestAdminRegistrations(t *testing.T) {
 
 	t.Run("cancelled only when asked, always after the others", func(t *testing.T) {
 		// The last person on the waiting list cancels by the link in the mail.
-		token := f.keys.Token(f.db.Mail(t, f.config.ID, lastMail).TokenNonce)
+		token := f.db.Mail(t, f.config.ID, lastMail).Link(f.keys)
 		if r := f.do(t, "POST", "/registrations/cancel", "application/json", jsonBody(t, map[string]string{"token": token})); r.status != http.StatusOK {
 			t.Fatalf("cancel: status %d; body %s", r.status, r.body)
 		}

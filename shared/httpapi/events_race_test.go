@@ -81,8 +81,8 @@ func (w *signupWorld) isSignUpOf(in *dynamodb.TransactWriteItemsInput, addr stri
 }
 
 // mailsTo lists the templates of the mails to addr the store reported, in
-// order, and the newest cancel-link nonce among them.
-func (w *signupWorld) mailsTo(addr string) (templates []string, nonce string) {
+// order, and the newest cancel link's token among them.
+func (w *signupWorld) mailsTo(addr string) (templates []string, link string) {
 	w.t.Helper()
 	w.mu.Lock()
 	ids := append([]string(nil), w.mails...)
@@ -92,17 +92,17 @@ func (w *signupWorld) mailsTo(addr string) (templates []string, nonce string) {
 		if len(m.To) == 1 && m.To[0] == addr {
 			templates = append(templates, m.Template)
 			if m.TokenNonce != "" {
-				nonce = m.TokenNonce
+				link = m.Link(w.keys)
 			}
 		}
 	}
-	return templates, nonce
+	return templates, link
 }
 
 // cancel presses the cancel button of addr's newest link.
 func (w *signupWorld) cancel(addr string) outcome {
-	_, nonce := w.mailsTo(addr)
-	return w.post(addr, "/registrations/cancel", map[string]string{"token": w.keys.Token(nonce)})
+	_, link := w.mailsTo(addr)
+	return w.post(addr, "/registrations/cancel", map[string]string{"token": link})
 }
 
 // mustSignUp signs addr up and marks the test failed unless it is

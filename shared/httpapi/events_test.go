@@ -187,7 +187,7 @@ func TestCancelByLink(t *testing.T) {
 
 	// The cancel link's token, derived as the mail would show it.
 	mail := f.db.Mail(t, f.config.ID, (*f.mails)[0])
-	token := f.keys.Token(mail.TokenNonce)
+	token := mail.Link(f.keys)
 
 	t.Run("bad tokens change nothing", func(t *testing.T) {
 		for _, tt := range []struct {

@@ -99,6 +99,13 @@ func goldenCases() []goldenCase {
 		"onlineUrl":       "https://meet.example.org/raum?id=1&pw=x'y+z(ä)#Start",
 		"changed":         "time-location",
 	}
+	// A cancel link names its registration: the event's id and the
+	// address's keyed hash (secret.Keys.LinkToken).
+	linked := func(template string, data map[string]string) outbox.Mail {
+		m := mail(template, data)
+		m.LinkRef = "r.01jn8a000000000000000000e1b8842617642f309c64e0ea47db37ee256c13ef8286b8ee67f17486545892c73b"
+		return m
+	}
 	online := with(without(event, "locationName", "locationAddress"),
 		"onlineUrl", "HTTPS://Meet.Example.org/%41raum/ü", "timeZone", "America/New_York")
 	// Calendars refuse what is not an http(s) address, so only mails
@@ -150,20 +157,20 @@ func goldenCases() []goldenCase {
 		{name: "contact.inbox.odd-bytes", mail: mail("contact.inbox", with(contact, "message", "nul\x00 invalid\xff utf-8", "email", "mailto:x@example.org?subject=<x>"))},
 		{name: "contact.inbox.hostile-config", mail: mail("contact.inbox", contact), config: hostileConfig},
 		{name: "contact.ack", mail: mail("contact.ack", contact)},
-		{name: "event.confirmed", mail: mail("event.confirmed", event)},
-		{name: "event.confirmed.online", mail: mail("event.confirmed", online)},
-		{name: "event.confirmed.hostile-config", mail: mail("event.confirmed", event), config: hostileConfig},
-		{name: "event.promoted", mail: mail("event.promoted", event)},
-		{name: "event.waitlisted", mail: mail("event.waitlisted", with(event, "status", "waitlisted"))},
-		{name: "event.waitlisted.javascript-url", mail: mail("event.waitlisted", javascript)},
-		{name: "event.reminder", mail: mail("event.reminder", without(event, "onlineUrl", "locationAddress"))},
+		{name: "event.confirmed", mail: linked("event.confirmed", event)},
+		{name: "event.confirmed.online", mail: linked("event.confirmed", online)},
+		{name: "event.confirmed.hostile-config", mail: linked("event.confirmed", event), config: hostileConfig},
+		{name: "event.promoted", mail: linked("event.promoted", event)},
+		{name: "event.waitlisted", mail: linked("event.waitlisted", with(event, "status", "waitlisted"))},
+		{name: "event.waitlisted.javascript-url", mail: linked("event.waitlisted", javascript)},
+		{name: "event.reminder", mail: linked("event.reminder", without(event, "onlineUrl", "locationAddress"))},
 		{name: "event.cancelled", mail: mail("event.cancelled", event)},
 		{name: "event.cancelled.waitlisted", mail: mail("event.cancelled", javascript)},
-		{name: "event.updated", mail: mail("event.updated", event)},
-		{name: "event.updated.location-waitlisted", mail: mail("event.updated", with(event, "changed", "location", "status", "waitlisted"))},
-		{name: "event.updated.time", mail: mail("event.updated", with(online, "changed", "time"))},
-		{name: "event.updated.javascript-url", mail: mail("event.updated", with(javascript, "changed", "time"))},
-		{name: "event.updated.unknown-change", mail: mail("event.updated", with(event, "changed", "<weather>"))},
+		{name: "event.updated", mail: linked("event.updated", event)},
+		{name: "event.updated.location-waitlisted", mail: linked("event.updated", with(event, "changed", "location", "status", "waitlisted"))},
+		{name: "event.updated.time", mail: linked("event.updated", with(online, "changed", "time"))},
+		{name: "event.updated.javascript-url", mail: linked("event.updated", with(javascript, "changed", "time"))},
+		{name: "event.updated.unknown-change", mail: linked("event.updated", with(event, "changed", "<weather>"))},
 		{name: "event.called-off", mail: mail("event.called-off", event)},
 		{name: "event.called-off.waitlisted", mail: mail("event.called-off", with(event, "status", "waitlisted"))},
 		{name: "digest.daily", mail: mail("digest.daily", map[string]string{"day": "2026-03-22", "summary": summary(full)})},

@@ -2,14 +2,12 @@ package partner_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/partner"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
@@ -20,14 +18,7 @@ import (
 func lookupCode(t *testing.T, e *env, token string) string {
 	t.Helper()
 	_, err := e.svc.Lookup(context.Background(), token)
-	if err == nil {
-		return ""
-	}
-	ae, ok := errors.AsType[*apperr.Error](err)
-	if !ok {
-		t.Fatalf("Lookup(%q): %v, want an application error", token, err)
-	}
-	return string(ae.Code) + " " + ae.Message
+	return testenv.Answer(t, err)
 }
 
 // TestLookupRefusesLikeUnknown: a link that names an application answers a

@@ -107,7 +107,7 @@ func (w *world) signUp(e event.Event, addr string, want event.Status) string {
 		w.t.Fatalf("sign-up of %s: %+v, %v; want %s", addr, res.Registration, err, want)
 	}
 	m := w.db.Mail(w.t, testenv.Config(w.t).ID, (*w.othersMails)[len(*w.othersMails)-1])
-	return testenv.Keys(w.t).Token(m.TokenNonce)
+	return m.Link(testenv.Keys(w.t))
 }
 
 // status is addr's registration status for e, "" if there is none.

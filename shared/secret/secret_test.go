@@ -193,6 +193,9 @@ func TestSplitLink(t *testing.T) {
 		ok              bool
 	}{
 		{"a.06eavn6bsdzfnwzw9h12vzba14." + tok, "a", "06eavn6bsdzfnwzw9h12vzba14", tok, true},
+		// A registration's ref: the event id and the email hash, one segment.
+		{"r.06eavn6bsdzfnwzw9h12vzba14b8842617642f309c64e0ea47db37ee256c13ef8286b8ee67f17486545892c73b." + tok, "r",
+			"06eavn6bsdzfnwzw9h12vzba14b8842617642f309c64e0ea47db37ee256c13ef8286b8ee67f17486545892c73b", tok, true},
 		{tok, "", "", "", false}, // a bare token names no record
 		{"", "", "", "", false},
 		{"..", "", "", "", false},

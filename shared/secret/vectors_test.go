@@ -81,8 +81,8 @@ func TestTokenVectors(t *testing.T) {
 }
 
 // TestLinkTokenVectors pins the token of a link that names its record: the
-// kind, the record's id and Token(nonce), joined by dots. Confirm links
-// mailed in this shape carry it until they expire.
+// kind, the record's id and Token(nonce), joined by dots. Confirm and
+// cancel links mailed in this shape carry it until they expire.
 func TestLinkTokenVectors(t *testing.T) {
 	k := testenv.Keys(t)
 	tests := []struct {
@@ -91,6 +91,10 @@ func TestLinkTokenVectors(t *testing.T) {
 	}{
 		{"a.06eavn6bsdzfnwzw9h12vzba14", "AAAAAAAAAAAAAAAAAAAAAA", "a.06eavn6bsdzfnwzw9h12vzba14.UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"},
 		{"a.06h13w5z82db3azfrdqv06d81g", "q83vEjRWeJCrze8SNFZ4kA", "a.06h13w5z82db3azfrdqv06d81g.s4NwPETCxB0ZGeIwTRJbBopBwh9AUVPQ_OVS1sfMFL4"},
+		// A cancel link names its registration by the event's id and the
+		// address's keyed hash (the registration's key), run together.
+		{"r.06eavn6bsdzfnwzw9h12vzba14b8842617642f309c64e0ea47db37ee256c13ef8286b8ee67f17486545892c73b", "AAAAAAAAAAAAAAAAAAAAAA",
+			"r.06eavn6bsdzfnwzw9h12vzba14b8842617642f309c64e0ea47db37ee256c13ef8286b8ee67f17486545892c73b.UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"},
 		// No ref: the bare token of a link stored as a token item.
 		{"", "AAAAAAAAAAAAAAAAAAAAAA", "UHWDY-k7NR5UPFrHKitkP2kLU908TQq5nacmbedXB4Y"},
 	}

@@ -173,17 +173,33 @@ func Traces(item map[string]types.AttributeValue, needle string) []string {
 // until they expire.
 func (db *DynamoDB) PutLegacyConfirmToken(t testing.TB, tenant, appID string, keys *secret.Keys, expiresAt time.Time) string {
 	t.Helper()
+	return db.putLegacyToken(t, tenant, keys, expiresAt, "purpose", "partner-confirm", "ref", appID)
+}
+
+// PutLegacyCancelToken writes a cancel link's token item for the
+// registration regID (of emailHash) at event eventID of tenant, as releases
+// before registrations kept their link wrote it, and returns the link's
+// token: links mailed then must keep working until the event ends.
+func (db *DynamoDB) PutLegacyCancelToken(t testing.TB, tenant, eventID, emailHash, regID string, keys *secret.Keys, expiresAt time.Time) string {
+	t.Helper()
+	return db.putLegacyToken(t, tenant, keys, expiresAt,
+		"purpose", "registration-cancel", "ref", eventID, "emailHash", emailHash, "registrationId", regID)
+}
+
+// putLegacyToken writes a token item for a new token with the string
+// attributes kv (name, value, …) and returns the token.
+func (db *DynamoDB) putLegacyToken(t testing.TB, tenant string, keys *secret.Keys, expiresAt time.Time, kv ...string) string {
+	t.Helper()
 	token := keys.Token(secret.NewNonce())
-	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	_, err := db.Client.PutItem(context.Background(), &dynamodb.PutItemInput{
-		TableName: &db.Table,
-		Item: map[string]types.AttributeValue{
-			"pk": s(tenant + "#token#" + secret.TokenHash(token)), "sk": s("token"),
-			"purpose": s("partner-confirm"), "ref": s(appID),
-			"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(expiresAt.Unix(), 10)},
-		},
-	})
-	if err != nil {
+	item := map[string]types.AttributeValue{
+		"pk":        &types.AttributeValueMemberS{Value: tenant + "#token#" + secret.TokenHash(token)},
+		"sk":        &types.AttributeValueMemberS{Value: "token"},
+		"expiresAt": &types.AttributeValueMemberN{Value: strconv.FormatInt(expiresAt.Unix(), 10)},
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		item[kv[i]] = &types.AttributeValueMemberS{Value: kv[i+1]}
+	}
+	if _, err := db.Client.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &db.Table, Item: item}); err != nil {
 		t.Fatalf("put legacy token: %v", err)
 	}
 	return token

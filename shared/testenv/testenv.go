@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wartburgkreis/netzwerk/shared/apperr"
 	"github.com/wartburgkreis/netzwerk/shared/network"
 	"github.com/wartburgkreis/netzwerk/shared/secret"
 )
@@ -89,3 +90,18 @@ func Keys(t testing.TB) *secret.Keys {
 // TestHashKey is the HASH_KEY of every test: fixed, so a token mailed by a
 // Lambda under test opens with the test's own keys.
 const TestHashKey = "netzwerk-test-hash-key-0123456789abcdef"
+
+// Answer is an application error as its code and message, "" for no
+// error: what a caller learns, so that two answers compare as equal only if
+// nobody could tell them apart. Any other error fails the test.
+func Answer(t testing.TB, err error) string {
+	t.Helper()
+	if err == nil {
+		return ""
+	}
+	ae, ok := errors.AsType[*apperr.Error](err)
+	if !ok {
+		t.Fatalf("%v, want an application error", err)
+	}
+	return string(ae.Code) + " " + ae.Message
+}
