@@ -58,6 +58,10 @@ func (r *Recorder) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...
 	return pass(r, ctx, "GetItem", nil, in, o, dynamo.API.GetItem)
 }
 
+func (r *Recorder) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return pass(r, ctx, "BatchGetItem", nil, in, o, dynamo.API.BatchGetItem)
+}
+
 func (r *Recorder) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return pass(r, ctx, "PutItem", []map[string]types.AttributeValue{keyOf(in.Item)}, in, o, dynamo.API.PutItem)
 }
