@@ -23,8 +23,9 @@ import (
 )
 
 // TestBootstrapUnderRIE invokes the built sweeper as the one-minute
-// schedule does: mail that is due (written an hour ago, the stream having
-// missed it) goes out through the real sesv2 client to the SES emulator,
+// schedule does: an application's and a sign-up's first mails, written an
+// hour ago for a notifier that never saw them, are handed over by their
+// reconcile and go out through the real sesv2 client to the SES emulator,
 // so do the mails of a contact message that were never written, and an
 // event starting within the reminder lead gets its reminder queued once,
 // however often the schedule fires.
