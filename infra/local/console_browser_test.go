@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -118,6 +119,12 @@ func (c *console) mailTo(addr string) parsedMail {
 func TestConsoleInBrowser(t *testing.T) {
 	l := startLocal(t, func(o *options) { o.rateLimit = 0 })
 	c := &console{t: t, l: l, tab: germanTab(t)}
+	// A coordinator's laptop set to another zone still reads and writes
+	// the events' times as the county's clocks show them.
+	c.tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"})
+		return err
+	}))
 
 	// An application waiting for review.
 	apply := url.Values{"organisation": {"Konsolenverein e. V."}, "organisationType": {"association"}, "contactName": {"Erika Beispiel"},
@@ -220,12 +227,24 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		eventID = loc[strings.LastIndex(loc, "/")+1:]
 		var e struct {
-			Capacity  int  `json:"capacity"`
-			Published bool `json:"published"`
+			Capacity  int    `json:"capacity"`
+			Published bool   `json:"published"`
+			StartsAt  string `json:"startsAt"`
+			TimeZone  string `json:"timeZone"`
 		}
 		c.admin("/admin/events/"+eventID, &e)
-		if e.Capacity != 12 || !e.Published {
+		// 18:00 in Bad Salzungen in December is 17:00 UTC, whatever zone
+		// the browser is in.
+		if e.Capacity != 12 || !e.Published || e.StartsAt != "2026-12-20T17:00:00Z" || e.TimeZone != "Europe/Berlin" {
 			t.Errorf("the event as stored: %+v", e)
+		}
+		shown, err := chromedp.Run(c.tab.Context(), chromedp.Evaluate[[]string](
+			`[document.querySelector("#view p").textContent, document.querySelector("#ev-starts").value]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(shown) != 2 || !strings.Contains(shown[0], "20.12.2026, 18:00") || shown[1] != "2026-12-20T18:00" {
+			t.Errorf("the event page shows %q, want 20.12.2026, 18:00 and the form 2026-12-20T18:00", shown)
 		}
 	})
 

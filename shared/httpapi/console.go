@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/render"
 )
 
@@ -77,9 +78,9 @@ func (a *API) console(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, consoleShell(loc, a.Config.Name.In(loc), authorize, token, logout, a.Login.ClientID, a.Login.Dev))
 }
 
-// consoleShell is the console's page. The login's endpoints sit in data-
-// attributes (plain ones, not URLs: the script reads them) and the texts
-// are the two languages' own.
+// consoleShell is the console's page. The login's endpoints and the
+// network's time zone sit in data- attributes (plain ones, not URLs: the
+// script reads them) and the texts are the two languages' own.
 func consoleShell(loc, network, authorize, token, logout, client, dev string) string {
 	de := loc == "de"
 	pick := func(german, english render.Markup) render.Markup {
@@ -99,7 +100,7 @@ func consoleShell(loc, network, authorize, token, logout, client, dev string) st
 	for _, a := range []struct {
 		name  render.Markup
 		value string
-	}{{"authorize", authorize}, {"token", token}, {"logout", logout}, {"client", client}, {"dev", dev}} {
+	}{{"authorize", authorize}, {"token", token}, {"logout", logout}, {"client", client}, {"dev", dev}, {"zone", event.DefaultTimeZone}} {
 		h.Raw(" data-" + a.name + `="`)
 		h.Text(a.value)
 		h.Raw(`"`)

@@ -105,7 +105,36 @@
     return n;
   }
   function link(href, label) { return el("a", {href: base + href, "data-nav": true, text: label}); }
-  function when(s) { return s ? new Date(s).toLocaleString(de ? "de-DE" : "en-GB", {dateStyle: "medium", timeStyle: "short"}) : ""; }
+  // Times are the network's (an event's own zone, the network's for
+  // everything else), whatever zone the coordinator's browser is set to:
+  // 18:00 in the form is 18:00 in Bad Salzungen, on a laptop abroad too.
+  var zone = body.dataset.zone || "Europe/Berlin";
+  function when(s, z) {
+    return s ? new Date(s).toLocaleString(de ? "de-DE" : "en-GB", {dateStyle: "medium", timeStyle: "short", timeZone: z || zone}) : "";
+  }
+  // wall is instant t (ms) as a clock in zone z shows it, field by field.
+  function wall(t, z) {
+    var p = {};
+    new Intl.DateTimeFormat("en-GB", {timeZone: z, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit"}).formatToParts(new Date(t)).forEach(function (x) { p[x.type] = x.value; });
+    return p;
+  }
+  // local is an instant as a datetime-local field shows it in zone z.
+  function local(iso, z) {
+    if (!iso) { return ""; }
+    var p = wall(Date.parse(iso), z);
+    return p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute;
+  }
+  // instant reads a datetime-local value as a clock in zone z shows it:
+  // the offset at a first guess, then at the result, for a time next to a
+  // change of offset.
+  function instant(value, z) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+    if (!m) { return undefined; }
+    var clock = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]);
+    var offset = function (t) { var p = wall(t, z); return Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute) - t; };
+    return new Date(clock - offset(clock - offset(clock))).toISOString();
+  }
   function table(headers, rows) {
     if (!rows.length) { return el("p", {text: t("none")}); }
     var tb = el("tbody");
@@ -260,7 +289,7 @@
         el("div", {"class": "card"}, el("strong", {text: String(r[1].messages.length)}), link("/messages", t("openMessages"))),
         el("div", {"class": "card"}, el("strong", {text: String(r[2].mails.length)}), link("/mail", t("failedMail")))));
       view.append(el("h2", {text: t("upcoming")}), table([t("title"), t("startsAt"), t("taken")], upcoming.map(function (e) {
-        return [link("/events/" + e.id, e.title.de), when(e.startsAt), fillBar(e)];
+        return [link("/events/" + e.id, e.title.de), when(e.startsAt, e.timeZone), fillBar(e)];
       })));
       view.append(el("h2", {text: t("newest")}), table([t("organisation"), t("created")], r[0].partners.slice(0, 5).map(function (p) {
         return [link("/partners/" + p.id, p.organisation), when(p.createdAt)];
@@ -357,16 +386,10 @@
     }
     return el("div", {"data-field": name}, el("label", {"for": id, text: label}), input);
   }
-  // local is an instant as a datetime-local field shows it, in the
-  // browser's time zone, where the coordinators are.
-  function local(iso) {
-    if (!iso) { return ""; }
-    var d = new Date(iso);
-    return new Date(d.getTime() - d.getTimezoneOffset() * 6e4).toISOString().slice(0, 16);
-  }
   // eventForm is the form that creates an event (e null) or changes one;
   // send stores the draft and says what happened.
   function eventForm(e, submit, send) {
+    var z = e ? e.timeZone : zone;
     var form = el("form", {novalidate: true},
       field("ev-title", t("title"), "text", "title"), field("ev-title-en", t("titleEn"), "text", "title"),
       field("ev-description", t("description"), "textarea", "description"),
@@ -380,24 +403,25 @@
       set("ev-title", e.title.de);
       set("ev-title-en", e.title.en);
       set("ev-description", e.description && e.description.de);
-      set("ev-starts", local(e.startsAt));
-      set("ev-ends", local(e.endsAt));
+      set("ev-starts", local(e.startsAt, z));
+      set("ev-ends", local(e.endsAt, z));
       set("ev-place", e.location.name);
       set("ev-address", e.location.address);
       set("ev-capacity", String(e.capacity));
-      set("ev-deadline", local(e.registrationDeadline));
+      set("ev-deadline", local(e.registrationDeadline, z));
       form.querySelector("#ev-published").checked = e.published;
     }
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var v = function (id) { return form.querySelector("#" + id).value; };
-      var iso = function (id) { return v(id) ? new Date(v(id)).toISOString() : undefined; };
+      var iso = function (id) { return instant(v(id), z); };
       var title = {de: v("ev-title")};
       if (v("ev-title-en")) { title.en = v("ev-title-en"); }
       var draft = {title: title, startsAt: iso("ev-starts"), endsAt: iso("ev-ends"),
         location: {name: v("ev-place"), address: v("ev-address")}, capacity: Number(v("ev-capacity")) || 0,
         registrationDeadline: iso("ev-deadline"), published: form.querySelector("#ev-published").checked};
       if (v("ev-description")) { draft.description = {de: v("ev-description")}; }
+      if (!e) { draft.timeZone = z; }
       view.querySelectorAll(".error-message").forEach(function (n) { n.remove(); });
       send(draft).then(dropDrafts).catch(failed);
     });
@@ -407,7 +431,7 @@
   function events() {
     return api("GET", "/events?limit=200").then(function (r) {
       view.append(el("h1", {text: t("events")}), table([t("title"), t("startsAt"), t("taken"), t("waiting"), t("status")], r.events.map(function (e) {
-        return [link("/events/" + e.id, e.title.de), when(e.startsAt), e.confirmed + " / " + e.capacity, String(e.waiting),
+        return [link("/events/" + e.id, e.title.de), when(e.startsAt, e.timeZone), e.confirmed + " / " + e.capacity, String(e.waiting),
           e.cancelled ? t("cancelled") : e.published ? t("open") : t("draft")];
       })));
       var form = eventForm(null, t("create"), function (draft) {
@@ -423,7 +447,7 @@
     return Promise.all([api("GET", "/events/" + id), api("GET", "/events/" + id + "/registrations?limit=200")]).then(function (r) {
       var e = r[0];
       view.append(el("h1", {text: e.title.de + (e.cancelled ? " (" + t("cancelled") + ")" : "")}),
-        el("p", {}, when(e.startsAt) + " · " + (e.location.name || "") + " · ", fillBar(e)));
+        el("p", {}, when(e.startsAt, e.timeZone) + " · " + (e.location.name || "") + " · ", fillBar(e)));
       if (!e.cancelled) {
         var ask = el("div", {hidden: true, role: "group", "aria-label": t("cancelEvent")}, el("p", {text: t("cancelAsk")}),
           el("div", {"class": "actions"}, el("button", {type: "button", "class": "danger", id: "cancel-yes", on: function () {
