@@ -296,11 +296,12 @@
       })));
       return Promise.all(upcoming.map(function (e) { return api("GET", "/events/" + e.id + "/registrations?limit=200"); })).then(function (lists) {
         var days = [];
-        for (var i = 13; i >= 0; i--) { days.push({day: new Date(Date.now() - i * 864e5).toISOString().slice(0, 10), n: 0}); }
+        // Days as the county's calendar has them, not UTC's.
+        for (var i = 13; i >= 0; i--) { days.push({day: local(new Date(Date.now() - i * 864e5).toISOString(), zone).slice(0, 10), n: 0}); }
         lists.forEach(function (l) {
           l.registrations.forEach(function (reg) {
             if (new Date(reg.createdAt) >= since) {
-              var d = days.find(function (x) { return x.day === reg.createdAt.slice(0, 10); });
+              var d = days.find(function (x) { return x.day === local(reg.createdAt, zone).slice(0, 10); });
               if (d) { d.n++; }
             }
           });
