@@ -78,8 +78,10 @@ type Update struct{ Before, After Registration }
 // Batch sizes.
 const (
 	DefaultJobBatch = 25
-	// MaxJobBatch keeps a batch within one transaction: per registration
-	// its update, a cancel link and a mail, plus the job and the event.
+	// MaxJobBatch keeps a batch within one transaction (100 items): per
+	// registration its update, a mail and, for one stored before
+	// registrations kept their link, a cancel-link token, plus the job and
+	// the event.
 	MaxJobBatch = 32
 	// DefaultJobBudget is how long a request or a sweep works one job.
 	DefaultJobBudget = 10 * time.Second
