@@ -307,7 +307,11 @@ func localAWSConfig(ctx context.Context) (aws.Config, error) {
 	return cfg, nil
 }
 
+// sweepLoop runs the production sweeper (notify.Sweeper: the scheduled
+// jobs, then due mail until none is left) every interval, as the schedule
+// does in AWS.
 func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.Logger) {
+	sweep := notify.Sweeper(s.Deliverer, log, s.scheduled...)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -315,20 +319,8 @@ func (s *server) sweepLoop(ctx context.Context, every time.Duration, log *slog.L
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for _, job := range s.scheduled {
-				if n, err := job(ctx); err != nil && ctx.Err() == nil {
-					log.Error("scheduled job failed", "err", err)
-				} else if n > 0 {
-					log.Info("scheduled job", "queued", n)
-				}
-			}
-			counts, err := s.Deliverer.Sweep(ctx, 25)
-			if err != nil && ctx.Err() == nil {
-				log.Error("sweep failed", "err", err)
-			}
-			if n := counts[outbox.Delivered] + counts[outbox.Rescheduled] + counts[outbox.Parked]; n > 0 {
-				log.Info("sweep", "delivered", counts[outbox.Delivered], "rescheduled", counts[outbox.Rescheduled], "parked", counts[outbox.Parked])
-			}
+			// A failure is logged by the sweeper; the next tick tries again.
+			_ = sweep(ctx)
 		}
 	}
 }

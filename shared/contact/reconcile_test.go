@@ -210,50 +210,29 @@ func (r resendAll) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...
 	return r.API.PutItem(ctx, in, o...)
 }
 
-// mailReads counts the mail keys a reconcile reads, and can fail hand-overs.
-type mailReads struct {
-	dynamo.API
-	keys         int
-	failHandOver bool
-}
-
-func (m *mailReads) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	for _, req := range in.RequestItems {
-		m.keys += len(req.Keys)
-	}
-	return m.API.BatchGetItem(ctx, in, o...)
-}
-
-func (m *mailReads) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if m.failHandOver {
-		return nil, testenv.ErrThrottled
-	}
-	return m.API.UpdateItem(ctx, in, o...)
-}
-
 // TestReconcileLooksOnce: each run starts where the last complete one
 // stopped, so a message's mails are read about once, not on every run of
 // the window; a run that failed leaves the cursor, and the next looks again.
 func TestReconcileLooksOnce(t *testing.T) {
 	e := newEnv(t)
-	reads := &mailReads{API: e.store.API}
+	reads := &testenv.MailReads{API: e.store.API}
 	e.store.API = reads
 	ctx := context.Background()
 	run := func(step string, wantQueued, wantKeys int, wantErr bool) {
 		t.Helper()
-		reads.keys = 0
+		reads.Keys = 0
 		n, err := e.svc.Reconcile(ctx)
-		if n != wantQueued || (err != nil) != wantErr || reads.keys != wantKeys {
-			t.Errorf("%s: Reconcile = %d, %v, %d mail keys read; want %d, error %v, %d keys", step, n, err, reads.keys, wantQueued, wantErr, wantKeys)
+		if n != wantQueued || (err != nil) != wantErr || reads.Keys != wantKeys {
+			t.Errorf("%s: Reconcile = %d, %v, %d mail keys read; want %d, error %v, %d keys", step, n, err, reads.Keys, wantQueued, wantErr, wantKeys)
 		}
 	}
 	if _, err := e.svc.Submit(ctx, valid(), "de"); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(3 * time.Minute)
-	reads.failHandOver = true
+	reads.FailUpdates = true
 	run("the hand-over fails", 0, 2, true)
-	reads.failHandOver = false
+	reads.FailUpdates = false
 	run("looked at again", 2, 2, false)
 	e.clock.Advance(time.Minute)
 	run("nothing new", 0, 0, false)

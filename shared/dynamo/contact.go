@@ -104,15 +104,7 @@ func (s *Store) Recent(ctx context.Context, from, to time.Time) ([]contact.Messa
 	if err != nil {
 		return nil, fmt.Errorf("recent contact messages: %w", err)
 	}
-	out := make([]contact.Message, 0, len(items))
-	for _, item := range items {
-		m, err := decodeContact(item)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return decodeAll(items, decodeContact)
 }
 
 // QueueMissing writes a message's mail that was never written, due at once,

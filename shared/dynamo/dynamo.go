@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -268,11 +269,24 @@ func (s *Store) live(ctx context.Context, pk, sk string, notFound, expired error
 	return item, nil
 }
 
-// batchGet reads up to 100 items by key, consistently, in any order;
-// keys with no item are left out. Keys DynamoDB leaves unprocessed (it
-// throttled or the answer ran past 16 MB) are asked for again after a
-// backoff, as often as a conflicting write would be.
+// batchGet reads items by key, consistently, in any order, 100 a request
+// (BatchGetItem's limit); keys with no item are left out.
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var out []map[string]types.AttributeValue
+	for chunk := range slices.Chunk(keys, 100) {
+		items, err := s.batchGet100(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
+// batchGet100 is one BatchGetItem of at most 100 keys. Keys DynamoDB leaves
+// unprocessed (it throttled or the answer ran past 16 MB) are asked for
+// again after a backoff, as often as a conflicting write would be.
+func (s *Store) batchGet100(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	for attempt := 0; len(req[s.Table].Keys) > 0; attempt++ {

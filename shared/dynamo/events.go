@@ -288,27 +288,22 @@ func (s *Store) legacyCounters(ctx context.Context, e event.Event, waitSeq int) 
 // counters it was stored with: a list only shows them.
 func (s *Store) withCountersOf(ctx context.Context, evs []event.Event) error {
 	at := make(map[string]int, len(evs))
+	keys := make([]map[string]types.AttributeValue, len(evs))
 	for i, e := range evs {
 		at[e.ID] = i
+		keys[i] = s.countersKey(e.ID)
 	}
-	for chunk := range slices.Chunk(evs, 100) {
-		keys := make([]map[string]types.AttributeValue, len(chunk))
-		for i, e := range chunk {
-			keys[i] = s.countersKey(e.ID)
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("read counters: %w", err)
+	}
+	for _, item := range items {
+		i, ok := at[strings.TrimPrefix(attrS(item, "pk"), s.key("event", ""))]
+		if !ok {
+			continue
 		}
-		items, err := s.batchGet(ctx, keys)
-		if err != nil {
-			return fmt.Errorf("read counters: %w", err)
-		}
-		for _, item := range items {
-			id := strings.TrimPrefix(attrS(item, "pk"), s.key("event", ""))
-			i, ok := at[id]
-			if !ok {
-				continue
-			}
-			if evs[i], err = withCounters(evs[i], item); err != nil {
-				return err
-			}
+		if evs[i], err = withCounters(evs[i], item); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -786,45 +781,32 @@ func (s *Store) Remind(ctx context.Context, r event.Registration, t *event.Token
 // event's text in seven languages), growing with the event. The index may
 // lag a change: QueueMissingMail's condition is the consistent check.
 func (s *Store) SignUps(ctx context.Context, eventID string, from, to time.Time) ([]event.Registration, error) {
-	var out []event.Registration
-	for _, in := range []*dynamodb.QueryInput{{
-		TableName:              &s.Table,
-		IndexName:              aws.String(Index),
-		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":   str(s.key("attendees", eventID)),
-			":from": str(ts(from)),
-			// "~" sorts after every id, so a registration of exactly to is in.
-			":to": str(ts(to) + "#~"),
-		},
-	}, {
+	items, err := s.created(ctx, s.key("attendees", eventID), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("list sign-ups: %w", err)
+	}
+	p := dynamodb.NewQueryPaginator(s.API, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(Index),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(s.key("waitlist", eventID))},
-	}} {
-		p := dynamodb.NewQueryPaginator(s.API, in)
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("list sign-ups: %w", err)
-			}
-			for _, item := range page.Items {
-				if s.expired(item) {
-					continue
-				}
-				r, err := decodeReg(item)
-				if err != nil {
-					return nil, err
-				}
-				if r.CreatedAt.Before(from) || r.CreatedAt.After(to) {
-					continue
-				}
-				out = append(out, r)
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list sign-ups: %w", err)
+		}
+		for _, item := range page.Items {
+			if !s.expired(item) {
+				items = append(items, item)
 			}
 		}
 	}
-	return out, nil
+	regs, err := decodeAll(items, decodeReg)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(regs, func(r event.Registration) bool { return r.CreatedAt.Before(from) || r.CreatedAt.After(to) }), nil
 }
 
 // firstMailFor is the condition on the registration under which a late

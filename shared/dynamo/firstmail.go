@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,29 +43,27 @@ func (s *Store) queueOnce(ctx context.Context, ml outbox.Mail) error {
 	return nil
 }
 
-// FirstMails reads the mails with ids, at most 100 a request, and tells
+// FirstMails reads the mails with ids and tells
 // where each stands: a pending mail outside the due index waits for the
 // notifier alone.
 func (s *Store) FirstMails(ctx context.Context, ids []string) (map[string]outbox.MailState, error) {
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = s.mailKey(id)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		// A key left unread would read as a missing mail, so every one is
+		// read or the run fails.
+		return nil, fmt.Errorf("read first mails: %w", err)
+	}
 	states := make(map[string]outbox.MailState, len(ids))
-	for chunk := range slices.Chunk(ids, 100) {
-		keys := make([]map[string]types.AttributeValue, len(chunk))
-		for i, id := range chunk {
-			keys[i] = s.mailKey(id)
+	for _, item := range items {
+		st := outbox.MailHandled
+		if attrS(item, "status") == string(outbox.Pending) && attrS(item, "gsi1pk") == "" {
+			st = outbox.MailWaiting
 		}
-		items, err := s.batchGet(ctx, keys)
-		if err != nil {
-			// A key left unread would read as a missing mail, so every
-			// one is read or the run fails.
-			return nil, fmt.Errorf("read first mails: %w", err)
-		}
-		for _, item := range items {
-			st := outbox.MailHandled
-			if attrS(item, "status") == string(outbox.Pending) && attrS(item, "gsi1pk") == "" {
-				st = outbox.MailWaiting
-			}
-			states[attrS(item, "id")] = st
-		}
+		states[attrS(item, "id")] = st
 	}
 	return states, nil
 }

@@ -36,13 +36,22 @@ func listPage[T any](ctx context.Context, s *Store, partitions []string, forward
 
 // pageOf decodes the items of one page.
 func pageOf[T any](items []map[string]types.AttributeValue, next string, decode func(map[string]types.AttributeValue) (T, error)) (listing.Page[T], error) {
-	page := listing.Page[T]{Next: next, Items: make([]T, 0, len(items))}
+	out, err := decodeAll(items, decode)
+	if err != nil {
+		return listing.Page[T]{}, err
+	}
+	return listing.Page[T]{Next: next, Items: out}, nil
+}
+
+// decodeAll decodes items in their order.
+func decodeAll[T any](items []map[string]types.AttributeValue, decode func(map[string]types.AttributeValue) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
 	for _, it := range items {
 		v, err := decode(it)
 		if err != nil {
-			return listing.Page[T]{}, err
+			return nil, err
 		}
-		page.Items = append(page.Items, v)
+		out = append(out, v)
 	}
-	return page, nil
+	return out, nil
 }

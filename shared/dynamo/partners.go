@@ -158,15 +158,7 @@ func (s *Store) Unconfirmed(ctx context.Context, from, to time.Time) ([]partner.
 	if err != nil {
 		return nil, fmt.Errorf("unconfirmed applications: %w", err)
 	}
-	apps := make([]partner.Application, 0, len(items))
-	for _, item := range items {
-		app, err := decodeApp(item)
-		if err != nil {
-			return nil, err
-		}
-		apps = append(apps, app)
-	}
-	return apps, nil
+	return decodeAll(items, decodeApp)
 }
 
 // QueueMissingConfirm writes an application's first mail that was never written,

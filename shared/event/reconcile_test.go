@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/wartburgkreis/netzwerk/shared/dynamo"
 	"github.com/wartburgkreis/netzwerk/shared/event"
 	"github.com/wartburgkreis/netzwerk/shared/id"
 	"github.com/wartburgkreis/netzwerk/shared/testenv"
@@ -269,37 +268,20 @@ func TestSignUpMailQueuedOnce(t *testing.T) {
 	}
 }
 
-// mailKeyReads counts the outbox keys a reconcile reads.
-type mailKeyReads struct {
-	dynamo.API
-	keys int
-}
-
-func (m *mailKeyReads) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	for _, req := range in.RequestItems {
-		for _, k := range req.Keys {
-			if testenv.S(k, "sk") == "outbox" {
-				m.keys++
-			}
-		}
-	}
-	return m.API.BatchGetItem(ctx, in, o...)
-}
-
 // TestReconcileSignUpLooksOnce: each run starts where the last complete one
 // stopped, so a sign-up's mail is read about once, not on every run of the
 // week.
 func TestReconcileSignUpLooksOnce(t *testing.T) {
 	e := newReconcileEnv(t)
-	reads := &mailKeyReads{API: e.store.API}
+	reads := &testenv.MailReads{API: e.store.API}
 	e.store.API = reads
 	ev := e.newEvent(10, nil)
 	run := func(step string, wantQueued, wantKeys int) {
 		t.Helper()
-		reads.keys = 0
+		reads.Keys = 0
 		e.reconcile(t, wantQueued)
-		if reads.keys != wantKeys {
-			t.Errorf("%s: %d mail keys read, want %d", step, reads.keys, wantKeys)
+		if reads.Keys != wantKeys {
+			t.Errorf("%s: %d mail keys read, want %d", step, reads.Keys, wantKeys)
 		}
 	}
 	e.signUp(ev.ID, "erste@example.org", false)

@@ -45,6 +45,33 @@ func (m *MailPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...
 	return m.API.PutItem(ctx, in, o...)
 }
 
+// MailReads counts the outbox keys read with BatchGetItem (Keys), the
+// mails a reconcile looks up, and with FailUpdates refuses every
+// UpdateItem, as a throttled table would a reconcile's hand-over.
+type MailReads struct {
+	dynamo.API
+	Keys        int
+	FailUpdates bool
+}
+
+func (m *MailReads) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	for _, req := range in.RequestItems {
+		for _, k := range req.Keys {
+			if S(k, "sk") == "outbox" {
+				m.Keys++
+			}
+		}
+	}
+	return m.API.BatchGetItem(ctx, in, o...)
+}
+
+func (m *MailReads) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if m.FailUpdates {
+		return nil, ErrThrottled
+	}
+	return m.API.UpdateItem(ctx, in, o...)
+}
+
 // Outbox is every mail of the table as "template status index-partition",
 // sorted.
 func (db *DynamoDB) Outbox(t testing.TB) []string {
